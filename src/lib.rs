@@ -1,0 +1,9 @@
+//! The `neurofuse` command-line program's library: protocols, engines, comparisons, benchmarks
+//! and plots shared by the subcommands and the end-to-end tests.
+
+pub mod bench;
+pub mod demo;
+pub mod metrics;
+pub mod neuron;
+pub mod plot;
+pub mod trace;

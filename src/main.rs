@@ -1,0 +1,147 @@
+//! `neurofuse`: the command-line front end. Each subcommand is a thin layer over the crates.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use channels::ChannelSet;
+use clap::{Parser, Subcommand, ValueEnum};
+use neurofuse::bench::{run_b1, B1};
+use neurofuse::neuron::{simulate, Engine, Precision};
+use neurofuse::{demo, trace};
+
+#[derive(Parser)]
+#[command(name = "neurofuse", version, about = "Design, verify and deploy a Hodgkin-Huxley neuromorphic chip")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum EngineArg {
+    /// Float reference (f32 or f64)
+    Float,
+    /// The chip's fixed-point arithmetic, bit-accurate
+    Fixed,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Simulate one neuron under a current-clamp protocol (IN.csv: t_ms,i_uA_per_cm2)
+    Neuron {
+        #[arg(long, value_name = "IN.csv")]
+        input: PathBuf,
+        #[arg(long, value_enum)]
+        engine: EngineArg,
+        #[arg(long, value_name = "OUT.csv")]
+        out: PathBuf,
+        /// Float precision (float engine only; default f64)
+        #[arg(long)]
+        precision: Option<Precision>,
+        /// Time step in ms (default: the row spacing of IN.csv)
+        #[arg(long)]
+        dt: Option<f64>,
+        /// Channel set: a TOML file, or builtin:NAME (default builtin:hh_squid)
+        #[arg(long, value_name = "FILE")]
+        channels: Option<String>,
+    },
+    /// Run a standard workload and print one JSON line
+    Bench {
+        #[arg(value_enum)]
+        workload: Workload,
+        #[arg(long, value_enum, default_value = "float")]
+        engine: EngineArg,
+        /// Float precision (float engine only; default f32)
+        #[arg(long)]
+        precision: Option<Precision>,
+        /// Runs; the median run is reported
+        #[arg(long, default_value_t = 3)]
+        repeat: usize,
+    },
+    /// The built-in example: the reference neuron on every engine, compared with NEURON
+    Demo {
+        /// Where traces and plots go
+        #[arg(long, default_value = "neurofuse-demo")]
+        out: PathBuf,
+    },
+    /// List the built-in channel sets, or print one as a starting point for your own
+    Channels {
+        /// Print this built-in set's TOML
+        show: Option<String>,
+    },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Workload {
+    /// 10,000 independent squid HH neurons, 100 ms
+    B1,
+}
+
+fn load_channels(spec: Option<&str>) -> Result<ChannelSet> {
+    Ok(match spec {
+        None => ChannelSet::builtin("hh_squid")?,
+        Some(s) => match s.strip_prefix("builtin:") {
+            Some(name) => ChannelSet::builtin(name)?,
+            None => ChannelSet::from_file(std::path::Path::new(s))?,
+        },
+    })
+}
+
+fn engine_of(engine: EngineArg, precision: Option<Precision>, default: Precision) -> Result<Engine> {
+    match (engine, precision) {
+        (EngineArg::Float, p) => Ok(Engine::Float(p.unwrap_or(default))),
+        (EngineArg::Fixed, None) => Ok(Engine::Fixed),
+        (EngineArg::Fixed, Some(_)) => bail!("--precision applies to --engine float only; the fixed engine has the chip's formats"),
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Neuron { input, engine, out, precision, dt, channels } => {
+            let engine = engine_of(engine, precision, Precision::F64)?;
+            if let Some(dt) = dt {
+                if !(dt.is_finite() && dt > 0.0) {
+                    bail!("--dt must be a positive number of ms, got {dt}");
+                }
+            }
+            let set = load_channels(channels.as_deref())?;
+            let protocol = trace::read_protocol(&input, dt)?;
+            let v = simulate(&set, engine, protocol.dt_ms, &protocol.i_ua_per_cm2)?;
+            trace::write_trace(&out, &protocol.t_ms, &v)
+        }
+        Command::Bench { workload: Workload::B1, engine, precision, repeat } => {
+            let engine = engine_of(engine, precision, Precision::F32)?;
+            if repeat == 0 {
+                bail!("--repeat must be at least 1");
+            }
+            let mut runs = (0..repeat).map(|_| run_b1(B1::default(), engine)).collect::<Result<Vec<_>>>()?;
+            runs.sort_by(|a, b| a.run_s.total_cmp(&b.run_s));
+            println!("{}", runs[runs.len() / 2].to_json());
+            Ok(())
+        }
+        Command::Demo { out } => demo::run(&out),
+        Command::Channels { show: None } => {
+            for name in channels::builtin_names() {
+                let set = ChannelSet::builtin(name)?;
+                println!("{name:12} {}", set.description);
+            }
+            Ok(())
+        }
+        Command::Channels { show: Some(name) } => {
+            let text = channels::set::builtin_source(&name)
+                .with_context(|| format!("no built-in channel set '{name}' (built in: {})", channels::builtin_names().join(", ")))?;
+            print!("{text}");
+            Ok(())
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
