@@ -26,10 +26,18 @@ fn main() {
         table.push((name, set.structure_key()));
     }
     for ty in ["f32", "f64"] {
-        writeln!(out, "pub fn compiled_{ty}(key: &str) -> Option<(&'static str, StepFn<{ty}>)> {{").unwrap();
+        writeln!(
+            out,
+            "pub fn compiled_{ty}(key: &str) -> Option<(&'static str, StepFn<{ty}>)> {{"
+        )
+        .unwrap();
         writeln!(out, "    match key {{").unwrap();
         for (name, key) in &table {
-            writeln!(out, "        {key:?} => Some(({name:?}, step_{name}_{ty})),").unwrap();
+            writeln!(
+                out,
+                "        {key:?} => Some(({name:?}, step_{name}_{ty})),"
+            )
+            .unwrap();
         }
         writeln!(out, "        _ => None,\n    }}\n}}\n").unwrap();
     }
@@ -44,14 +52,31 @@ fn generic_kernel(set: &ChannelSet) -> String {
     writeln!(s, "#[inline(always)]\nfn step_{name}<R: Real>(p: &StepParams<'_, R>, v_mem: &mut [R], gates: &mut [Vec<R>], i_ext: &[R], spikes: &mut [u32]) {{").unwrap();
     writeln!(s, "    let n = v_mem.len();").unwrap();
     let names: Vec<String> = (0..ng).map(|g| format!("x{g}")).collect();
-    writeln!(s, "    let [{}] = gates else {{ panic!(\"{name} kernel needs {ng} gate vectors\") }};", names.join(", ")).unwrap();
+    writeln!(
+        s,
+        "    let [{}] = gates else {{ panic!(\"{name} kernel needs {ng} gate vectors\") }};",
+        names.join(", ")
+    )
+    .unwrap();
     for g in &names {
         writeln!(s, "    let {g} = &mut {g}[..n];").unwrap();
     }
-    writeln!(s, "    let (i_ext, spikes) = (&i_ext[..n], &mut spikes[..n]);").unwrap();
-    writeln!(s, "    let (neg_dt, neg_dt_over_c, threshold) = (p.neg_dt, p.neg_dt_over_c, p.threshold);").unwrap();
+    writeln!(
+        s,
+        "    let (i_ext, spikes) = (&i_ext[..n], &mut spikes[..n]);"
+    )
+    .unwrap();
+    writeln!(
+        s,
+        "    let (neg_dt, neg_dt_over_c, threshold) = (p.neg_dt, p.neg_dt_over_c, p.threshold);"
+    )
+    .unwrap();
     for c in 0..set.channels.len() {
-        writeln!(s, "    let (gbar{c}, e{c}) = (p.conductance[{c}], p.reversal[{c}]);").unwrap();
+        writeln!(
+            s,
+            "    let (gbar{c}, e{c}) = (p.conductance[{c}], p.reversal[{c}]);"
+        )
+        .unwrap();
     }
     writeln!(s, "    for i in 0..n {{").unwrap();
     writeln!(s, "        let v_old = v_mem[i];\n        let v = v_old;").unwrap();
@@ -61,15 +86,29 @@ fn generic_kernel(set: &ChannelSet) -> String {
             Kinetics::AlphaBeta { alpha, beta } => ("alpha_beta_to_inf_decay", (alpha, beta)),
             Kinetics::InfTau { inf, tau } => ("inf_tau_to_inf_decay", (inf, tau)),
         };
-        writeln!(s, "        let (inf{g}, decay{g}) = {func}({}, {}, neg_dt);", a.to_rust(), b.to_rust()).unwrap();
-        writeln!(s, "        let g{g} = relax(x{g}[i], inf{g}, decay{g});\n        x{g}[i] = g{g};").unwrap();
+        writeln!(
+            s,
+            "        let (inf{g}, decay{g}) = {func}({}, {}, neg_dt);",
+            a.to_rust(),
+            b.to_rust()
+        )
+        .unwrap();
+        writeln!(
+            s,
+            "        let g{g} = relax(x{g}[i], inf{g}, decay{g});\n        x{g}[i] = g{g};"
+        )
+        .unwrap();
     }
     for (c, ch) in set.channels.iter().enumerate() {
         writeln!(s, "        // channel {}", ch.name).unwrap();
         if ch.factors.is_empty() {
             writeln!(s, "        let gc{c} = gbar{c};").unwrap();
         } else {
-            let factors: Vec<String> = ch.factors.iter().map(|f| format!("R::powi(g{}, {})", f.gate, f.power)).collect();
+            let factors: Vec<String> = ch
+                .factors
+                .iter()
+                .map(|f| format!("R::powi(g{}, {})", f.gate, f.power))
+                .collect();
             let mut open = factors[0].clone();
             for f in &factors[1..] {
                 open = format!("({open} * {f})");
@@ -77,12 +116,20 @@ fn generic_kernel(set: &ChannelSet) -> String {
             writeln!(s, "        let gc{c} = gbar{c} * {open};").unwrap();
         }
         if c == 0 {
-            writeln!(s, "        let g_total = gc0;\n        let i_chan = gc0 * e0;").unwrap();
+            writeln!(
+                s,
+                "        let g_total = gc0;\n        let i_chan = gc0 * e0;"
+            )
+            .unwrap();
         } else {
             writeln!(s, "        let g_total = g_total + gc{c};\n        let i_chan = i_chan + gc{c} * e{c};").unwrap();
         }
     }
-    writeln!(s, "        let v_new = membrane(v, g_total, i_chan + i_ext[i], neg_dt_over_c);").unwrap();
+    writeln!(
+        s,
+        "        let v_new = membrane(v, g_total, i_chan + i_ext[i], neg_dt_over_c);"
+    )
+    .unwrap();
     writeln!(s, "        spikes[i] += crossed(v_old, v_new, threshold);\n        v_mem[i] = v_new;\n    }}\n}}\n").unwrap();
     s
 }

@@ -20,7 +20,10 @@ pub struct B1 {
 
 impl Default for B1 {
     fn default() -> Self {
-        B1 { neurons: 10_000, steps: 4_000 }
+        B1 {
+            neurons: 10_000,
+            steps: 4_000,
+        }
     }
 }
 
@@ -54,7 +57,13 @@ impl B1Result {
 pub const DT_MS: f64 = 0.025;
 
 fn currents(n: usize) -> impl Iterator<Item = f64> {
-    (0..n).map(move |k| if n == 1 { 5.0 } else { 5.0 + 10.0 * k as f64 / (n - 1) as f64 })
+    (0..n).map(move |k| {
+        if n == 1 {
+            5.0
+        } else {
+            5.0 + 10.0 * k as f64 / (n - 1) as f64
+        }
+    })
 }
 
 pub fn run_b1(b: B1, engine: Engine) -> Result<B1Result> {
@@ -72,7 +81,11 @@ pub fn run_b1(b: B1, engine: Engine) -> Result<B1Result> {
             for _ in 0..b.steps {
                 eng.step(&mut pop);
             }
-            (start.elapsed().as_secs_f64(), pop.total_spikes(), "fixed-point".to_string())
+            (
+                start.elapsed().as_secs_f64(),
+                pop.total_spikes(),
+                "fixed-point".to_string(),
+            )
         }
     };
     Ok(B1Result {
@@ -94,5 +107,9 @@ fn b1_float<R: Real>(set: &ChannelSet, b: B1) -> Result<(f64, u64, String)> {
     for _ in 0..b.steps {
         eng.step(&mut pop);
     }
-    Ok((start.elapsed().as_secs_f64(), pop.total_spikes(), eng.kernel_kind().to_string()))
+    Ok((
+        start.elapsed().as_secs_f64(),
+        pop.total_spikes(),
+        eng.kernel_kind().to_string(),
+    ))
 }

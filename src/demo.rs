@@ -15,23 +15,42 @@ use crate::trace::{read_protocol, write_trace};
 const REFERENCE: &str = include_str!("../tests/data/neuron/step_10.csv");
 
 pub fn run(out: &Path) -> Result<()> {
-    std::fs::create_dir_all(out).with_context(|| format!("{}: cannot create the output directory", out.display()))?;
+    std::fs::create_dir_all(out)
+        .with_context(|| format!("{}: cannot create the output directory", out.display()))?;
     let protocol_path = out.join("step_10_neuron.csv");
-    std::fs::write(&protocol_path, REFERENCE).with_context(|| format!("{}: cannot write", protocol_path.display()))?;
+    std::fs::write(&protocol_path, REFERENCE)
+        .with_context(|| format!("{}: cannot write", protocol_path.display()))?;
     let protocol = read_protocol(&protocol_path, None)?;
-    let reference = protocol.column("v_mV").context("the shipped reference has no v_mV column")?;
+    let reference = protocol
+        .column("v_mV")
+        .context("the shipped reference has no v_mV column")?;
     let set = ChannelSet::builtin("hh_squid")?;
 
-    println!("neurofuse demo: squid-axon HH neuron, 10 uA/cm^2 step, 100 ms at dt = {} ms", protocol.dt_ms);
-    println!("reference: NEURON 9.0.2 (CVODE, atol = rtol = 1e-8), {}", protocol_path.display());
+    println!(
+        "neurofuse demo: squid-axon HH neuron, 10 uA/cm^2 step, 100 ms at dt = {} ms",
+        protocol.dt_ms
+    );
+    println!(
+        "reference: NEURON 9.0.2 (CVODE, atol = rtol = 1e-8), {}",
+        protocol_path.display()
+    );
     println!();
-    println!("{:<10} {:>7} {:>16} {:>13} {:>12}", "engine", "spikes", "worst shift ms", "mean|dV| mV", "max|dV| mV");
-    let engines = [Engine::Float(Precision::F64), Engine::Float(Precision::F32), Engine::Fixed];
+    println!(
+        "{:<10} {:>7} {:>16} {:>13} {:>12}",
+        "engine", "spikes", "worst shift ms", "mean|dV| mV", "max|dV| mV"
+    );
+    let engines = [
+        Engine::Float(Precision::F64),
+        Engine::Float(Precision::F32),
+        Engine::Fixed,
+    ];
     let mut traces = Vec::new();
     for engine in engines {
         let v = simulate(&set, engine, protocol.dt_ms, &protocol.i_ua_per_cm2)?;
         let c = compare(&protocol.t_ms, &v, reference, THRESHOLD_MV);
-        let shift = c.worst_spike_shift_ms.map_or("count differs".to_string(), |s| format!("{s:.3}"));
+        let shift = c
+            .worst_spike_shift_ms
+            .map_or("count differs".to_string(), |s| format!("{s:.3}"));
         println!(
             "{:<10} {:>3} / {:<3} {:>14} {:>13.3} {:>12.2}",
             engine.to_string(),
@@ -46,16 +65,27 @@ pub fn run(out: &Path) -> Result<()> {
         traces.push((engine, v));
     }
     let plot = out.join("neuron_step_10.svg");
-    let mut series = vec![Series { name: "NEURON", v_mv: reference }];
+    let mut series = vec![Series {
+        name: "NEURON",
+        v_mv: reference,
+    }];
     let names: Vec<String> = traces.iter().map(|(e, _)| e.to_string()).collect();
     for ((_, v), name) in traces.iter().zip(&names) {
         if name != "float f32" {
             series.push(Series { name, v_mv: v });
         }
     }
-    traces_with_error(&plot, "Squid HH neuron, 10 uA/cm^2 step: engines vs NEURON", &protocol.t_ms, &series)?;
+    traces_with_error(
+        &plot,
+        "Squid HH neuron, 10 uA/cm^2 step: engines vs NEURON",
+        &protocol.t_ms,
+        &series,
+    )?;
     println!();
-    println!("traces: {}/{{float_f64,float_f32,fixed}}.csv", out.display());
+    println!(
+        "traces: {}/{{float_f64,float_f32,fixed}}.csv",
+        out.display()
+    );
     println!("plot:   {}", plot.display());
     Ok(())
 }

@@ -11,7 +11,11 @@ use neurofuse::neuron::{simulate, Engine, Precision};
 use neurofuse::{demo, trace};
 
 #[derive(Parser)]
-#[command(name = "neurofuse", version, about = "Design, verify and deploy a Hodgkin-Huxley neuromorphic chip")]
+#[command(
+    name = "neurofuse",
+    version,
+    about = "Design, verify and deploy a Hodgkin-Huxley neuromorphic chip"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -87,17 +91,30 @@ fn load_channels(spec: Option<&str>) -> Result<ChannelSet> {
     })
 }
 
-fn engine_of(engine: EngineArg, precision: Option<Precision>, default: Precision) -> Result<Engine> {
+fn engine_of(
+    engine: EngineArg,
+    precision: Option<Precision>,
+    default: Precision,
+) -> Result<Engine> {
     match (engine, precision) {
         (EngineArg::Float, p) => Ok(Engine::Float(p.unwrap_or(default))),
         (EngineArg::Fixed, None) => Ok(Engine::Fixed),
-        (EngineArg::Fixed, Some(_)) => bail!("--precision applies to --engine float only; the fixed engine has the chip's formats"),
+        (EngineArg::Fixed, Some(_)) => bail!(
+            "--precision applies to --engine float only; the fixed engine has the chip's formats"
+        ),
     }
 }
 
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Neuron { input, engine, out, precision, dt, channels } => {
+        Command::Neuron {
+            input,
+            engine,
+            out,
+            precision,
+            dt,
+            channels,
+        } => {
             let engine = engine_of(engine, precision, Precision::F64)?;
             if let Some(dt) = dt {
                 if !(dt.is_finite() && dt > 0.0) {
@@ -109,12 +126,19 @@ fn run(cli: Cli) -> Result<()> {
             let v = simulate(&set, engine, protocol.dt_ms, &protocol.i_ua_per_cm2)?;
             trace::write_trace(&out, &protocol.t_ms, &v)
         }
-        Command::Bench { workload: Workload::B1, engine, precision, repeat } => {
+        Command::Bench {
+            workload: Workload::B1,
+            engine,
+            precision,
+            repeat,
+        } => {
             let engine = engine_of(engine, precision, Precision::F32)?;
             if repeat == 0 {
                 bail!("--repeat must be at least 1");
             }
-            let mut runs = (0..repeat).map(|_| run_b1(B1::default(), engine)).collect::<Result<Vec<_>>>()?;
+            let mut runs = (0..repeat)
+                .map(|_| run_b1(B1::default(), engine))
+                .collect::<Result<Vec<_>>>()?;
             runs.sort_by(|a, b| a.run_s.total_cmp(&b.run_s));
             println!("{}", runs[runs.len() / 2].to_json());
             Ok(())
@@ -128,8 +152,12 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Channels { show: Some(name) } => {
-            let text = channels::set::builtin_source(&name)
-                .with_context(|| format!("no built-in channel set '{name}' (built in: {})", channels::builtin_names().join(", ")))?;
+            let text = channels::set::builtin_source(&name).with_context(|| {
+                format!(
+                    "no built-in channel set '{name}' (built in: {})",
+                    channels::builtin_names().join(", ")
+                )
+            })?;
             print!("{text}");
             Ok(())
         }

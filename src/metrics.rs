@@ -29,7 +29,10 @@ pub fn compare(t_ms: &[f64], v_mv: &[f64], v_ref: &[f64], threshold: f64) -> Com
     let ours = spike_times(t_ms, v_mv, threshold);
     let theirs = spike_times(t_ms, v_ref, threshold);
     let worst = (ours.len() == theirs.len()).then(|| {
-        ours.iter().zip(&theirs).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max)
+        ours.iter()
+            .zip(&theirs)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f64::max)
     });
     let n = v_mv.len().min(v_ref.len());
     let diffs = v_mv.iter().zip(v_ref).map(|(a, b)| (a - b).abs());

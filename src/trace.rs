@@ -21,7 +21,10 @@ pub struct Protocol {
 
 impl Protocol {
     pub fn column(&self, name: &str) -> Option<&[f64]> {
-        self.extra.iter().find(|(n, _)| n == name).map(|(_, c)| c.as_slice())
+        self.extra
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, c)| c.as_slice())
     }
 }
 
@@ -29,7 +32,9 @@ impl Protocol {
 pub fn read_protocol(path: &Path, dt_ms: Option<f64>) -> Result<Protocol> {
     let name = path.display();
     let file = File::open(path).with_context(|| format!("{name}: cannot open the input file"))?;
-    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(file);
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(file);
     let headers = reader
         .headers()
         .with_context(|| format!("{name}: cannot read the header line"))?
@@ -46,11 +51,16 @@ pub fn read_protocol(path: &Path, dt_ms: Option<f64>) -> Result<Protocol> {
         })
     };
     let (t_col, i_col) = (find("t_ms")?, find("i_uA_per_cm2")?);
-    let extra_cols: Vec<usize> = (0..headers.len()).filter(|&c| c != t_col && c != i_col).collect();
+    let extra_cols: Vec<usize> = (0..headers.len())
+        .filter(|&c| c != t_col && c != i_col)
+        .collect();
     let mut protocol = Protocol {
         t_ms: Vec::new(),
         i_ua_per_cm2: Vec::new(),
-        extra: extra_cols.iter().map(|&c| (headers[c].to_string(), Vec::new())).collect(),
+        extra: extra_cols
+            .iter()
+            .map(|&c| (headers[c].to_string(), Vec::new()))
+            .collect(),
         dt_ms: 0.0,
     };
     for record in reader.records() {
@@ -65,7 +75,10 @@ pub fn read_protocol(path: &Path, dt_ms: Option<f64>) -> Result<Protocol> {
                 )
             })?;
             if !value.is_finite() {
-                bail!("{name}: line {line}, column `{}`: {text} is not a finite number", &headers[c]);
+                bail!(
+                    "{name}: line {line}, column `{}`: {text} is not a finite number",
+                    &headers[c]
+                );
             }
             Ok(value)
         };
@@ -82,7 +95,11 @@ pub fn read_protocol(path: &Path, dt_ms: Option<f64>) -> Result<Protocol> {
             let step = protocol.t_ms[n - 1] - protocol.t_ms[n - 2];
             if n == 2 {
                 if step <= 0.0 {
-                    bail!("{name}: line {line}: time must increase, but t_ms goes from {} to {}", protocol.t_ms[0], protocol.t_ms[1]);
+                    bail!(
+                        "{name}: line {line}: time must increase, but t_ms goes from {} to {}",
+                        protocol.t_ms[0],
+                        protocol.t_ms[1]
+                    );
                 }
                 protocol.dt_ms = step;
             } else if (step - protocol.dt_ms).abs() > 1e-3 * protocol.dt_ms {
@@ -93,7 +110,9 @@ pub fn read_protocol(path: &Path, dt_ms: Option<f64>) -> Result<Protocol> {
             }
         }
     }
-    protocol.extra.retain(|(_, c)| c.len() == protocol.t_ms.len());
+    protocol
+        .extra
+        .retain(|(_, c)| c.len() == protocol.t_ms.len());
     if protocol.t_ms.is_empty() {
         bail!("{name}: no data rows after the header");
     }
@@ -112,7 +131,8 @@ pub fn read_protocol(path: &Path, dt_ms: Option<f64>) -> Result<Protocol> {
 pub fn write_trace(path: &Path, t_ms: &[f64], v_mv: &[f64]) -> Result<()> {
     let name = path.display();
     let tmp = path.with_extension("csv.partial");
-    let file = File::create(&tmp).with_context(|| format!("{name}: cannot create the output file"))?;
+    let file =
+        File::create(&tmp).with_context(|| format!("{name}: cannot create the output file"))?;
     let mut w = BufWriter::new(file);
     let mut body = || -> std::io::Result<()> {
         writeln!(w, "t_ms,v_mV")?;
@@ -123,5 +143,6 @@ pub fn write_trace(path: &Path, t_ms: &[f64], v_mv: &[f64]) -> Result<()> {
         w.get_ref().sync_all()
     };
     body().with_context(|| format!("{name}: writing the trace failed"))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("{name}: cannot move the finished trace into place"))
+    std::fs::rename(&tmp, path)
+        .with_context(|| format!("{name}: cannot move the finished trace into place"))
 }

@@ -461,10 +461,7 @@ impl Parser<'_> {
                     known.extend(self.constants.keys().map(String::as_str));
                     Err(ExprError {
                         column,
-                        message: format!(
-                            "unknown variable '{name}' (known: {})",
-                            known.join(", ")
-                        ),
+                        message: format!("unknown variable '{name}' (known: {})", known.join(", ")),
                     })
                 }
             }

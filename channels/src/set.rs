@@ -201,24 +201,40 @@ impl ChannelSet {
 
         for (name, value) in &file.constants {
             if name == "V" || name == "v" {
-                return Err(err(None, None, Some("constants"), format!(
-                    "'{name}' is the membrane potential and cannot be a constant"
-                )));
+                return Err(err(
+                    None,
+                    None,
+                    Some("constants"),
+                    format!("'{name}' is the membrane potential and cannot be a constant"),
+                ));
             }
             if !value.is_finite() {
-                return Err(err(None, None, Some("constants"), format!(
-                    "constant '{name}' must be a finite number"
-                )));
+                return Err(err(
+                    None,
+                    None,
+                    Some("constants"),
+                    format!("constant '{name}' must be a finite number"),
+                ));
             }
         }
         if !(file.capacitance.is_finite() && file.capacitance > 0.0) {
-            return Err(err(None, None, Some("capacitance"), format!(
-                "must be a positive number of uF/cm^2, got {}",
-                file.capacitance
-            )));
+            return Err(err(
+                None,
+                None,
+                Some("capacitance"),
+                format!(
+                    "must be a positive number of uF/cm^2, got {}",
+                    file.capacitance
+                ),
+            ));
         }
         if file.channel.is_empty() {
-            return Err(err(None, None, Some("channel"), "the set has no channels".to_string()));
+            return Err(err(
+                None,
+                None,
+                Some("channel"),
+                "the set has no channels".to_string(),
+            ));
         }
 
         let mut gates = Vec::new();
@@ -227,15 +243,25 @@ impl ChannelSet {
             let cname = ch.name.as_str();
             let cerr = |field: &str, problem: String| err(Some(cname), None, Some(field), problem);
             if cname.is_empty() || !cname.chars().all(|c| c.is_alphanumeric() || c == '_') {
-                return Err(cerr("name", "channel names are non-empty letters, digits and '_'".into()));
+                return Err(cerr(
+                    "name",
+                    "channel names are non-empty letters, digits and '_'".into(),
+                ));
             }
             if channels.iter().any(|c| c.name == cname) {
-                return Err(cerr("name", "a channel of this name is already defined".into()));
+                return Err(cerr(
+                    "name",
+                    "a channel of this name is already defined".into(),
+                ));
             }
             if !(ch.conductance.is_finite() && ch.conductance >= 0.0) {
-                return Err(cerr("conductance", format!(
-                    "must be a non-negative number of mS/cm^2, got {}", ch.conductance
-                )));
+                return Err(cerr(
+                    "conductance",
+                    format!(
+                        "must be a non-negative number of mS/cm^2, got {}",
+                        ch.conductance
+                    ),
+                ));
             }
             if !ch.reversal.is_finite() {
                 return Err(cerr("reversal", "must be a finite number of mV".into()));
@@ -247,11 +273,17 @@ impl ChannelSet {
                     err(Some(cname), Some(gname), Some(field), problem)
                 };
                 if gname.is_empty() || !gname.chars().all(|c| c.is_alphanumeric() || c == '_') {
-                    return Err(gerr("name", "gate names are non-empty letters, digits and '_'".into()));
+                    return Err(gerr(
+                        "name",
+                        "gate names are non-empty letters, digits and '_'".into(),
+                    ));
                 }
                 let full = format!("{cname}.{gname}");
                 if gates.iter().any(|x: &Gate| x.name == full) {
-                    return Err(gerr("name", "this channel already has a gate of this name".into()));
+                    return Err(gerr(
+                        "name",
+                        "this channel already has a gate of this name".into(),
+                    ));
                 }
                 if g.power == 0 || g.power > 8 {
                     return Err(gerr("power", format!("must be 1..=8, got {}", g.power)));
@@ -273,8 +305,14 @@ impl ChannelSet {
                     }
                 };
                 check_kinetics(&kinetics).map_err(|(field, problem)| gerr(field, problem))?;
-                factors.push(GateFactor { gate: gates.len(), power: g.power });
-                gates.push(Gate { name: full, kinetics });
+                factors.push(GateFactor {
+                    gate: gates.len(),
+                    power: g.power,
+                });
+                gates.push(Gate {
+                    name: full,
+                    kinetics,
+                });
             }
             channels.push(Channel {
                 name: cname.to_string(),
@@ -283,7 +321,10 @@ impl ChannelSet {
                 factors,
             });
         }
-        if !channels.iter().any(|c| c.factors.is_empty() && c.conductance > 0.0) {
+        if !channels
+            .iter()
+            .any(|c| c.factors.is_empty() && c.conductance > 0.0)
+        {
             return Err(err(None, None, Some("channel"), "the set needs a leak: a channel without gates and with conductance > 0 (it keeps the membrane conductance positive)".into()));
         }
         Ok(ChannelSet {
@@ -359,9 +400,10 @@ fn check_kinetics(k: &Kinetics) -> Result<(), (&'static str, String)> {
         }
         if let Kinetics::AlphaBeta { alpha, beta } = k {
             if alpha.eval(v) + beta.eval(v) <= 0.0 {
-                return Err(("beta", format!(
-                    "alpha + beta is 0 at V = {v} mV, so the time constant is infinite"
-                )));
+                return Err((
+                    "beta",
+                    format!("alpha + beta is 0 at V = {v} mV, so the time constant is infinite"),
+                ));
             }
         }
     }

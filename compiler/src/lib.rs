@@ -1,0 +1,2 @@
+//! Placeholder: the network compiler (trained network -> partition, placement, routing,
+//! quantization -> chip image). Nothing is implemented yet.

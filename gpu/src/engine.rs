@@ -97,11 +97,21 @@ impl<R: Real> FloatEngine<R> {
 
     fn with_kernel(set: &ChannelSet, dt: f64, kernel: Kernel<R>) -> Result<Self, EngineError> {
         if !(dt.is_finite() && dt > 0.0) {
-            return Err(EngineError(format!("time step must be a positive number of ms, got {dt}")));
+            return Err(EngineError(format!(
+                "time step must be a positive number of ms, got {dt}"
+            )));
         }
         Ok(FloatEngine {
-            conductance: set.channels.iter().map(|c| R::from_f64(c.conductance)).collect(),
-            reversal: set.channels.iter().map(|c| R::from_f64(c.reversal)).collect(),
+            conductance: set
+                .channels
+                .iter()
+                .map(|c| R::from_f64(c.conductance))
+                .collect(),
+            reversal: set
+                .channels
+                .iter()
+                .map(|c| R::from_f64(c.reversal))
+                .collect(),
             set: set.clone(),
             dt,
             kernel,
@@ -153,10 +163,21 @@ impl<R: Real> FloatEngine<R> {
             reversal: &self.reversal,
         };
         match &self.kernel {
-            Kernel::Compiled(_, f) => f(&params, &mut pop.v, &mut pop.gates, &pop.i_ext, &mut pop.spikes),
-            Kernel::Interpreted(prog) => {
-                R::interpreted_kernel()(prog, &params, &mut pop.v, &mut pop.gates, &pop.i_ext, &mut pop.spikes)
-            }
+            Kernel::Compiled(_, f) => f(
+                &params,
+                &mut pop.v,
+                &mut pop.gates,
+                &pop.i_ext,
+                &mut pop.spikes,
+            ),
+            Kernel::Interpreted(prog) => R::interpreted_kernel()(
+                prog,
+                &params,
+                &mut pop.v,
+                &mut pop.gates,
+                &pop.i_ext,
+                &mut pop.spikes,
+            ),
         }
     }
 }

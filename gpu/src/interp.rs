@@ -9,7 +9,9 @@ use channels::expr::{BinOp, Expr, Func};
 use channels::{ChannelSet, Kinetics};
 use multiversion::multiversion;
 
-use crate::kernel::{alpha_beta_to_inf_decay, crossed, inf_tau_to_inf_decay, membrane, relax, StepParams};
+use crate::kernel::{
+    alpha_beta_to_inf_decay, crossed, inf_tau_to_inf_decay, membrane, relax, StepParams,
+};
 use crate::real::Real;
 
 /// Neurons per interpreter pass.
@@ -56,7 +58,11 @@ impl Program {
             .iter()
             .map(|c| c.factors.iter().map(|f| (f.gate, f.power as i32)).collect())
             .collect();
-        Program { ops, gates, channels }
+        Program {
+            ops,
+            gates,
+            channels,
+        }
     }
 }
 
@@ -156,7 +162,11 @@ fn step_interpreted<R: Real>(
             }
             for l in 0..len {
                 // A leak's conductance is gbar itself (no multiplication by 1), as compiled.
-                let gc = if factors.is_empty() { gbar } else { gbar * open[l] };
+                let gc = if factors.is_empty() {
+                    gbar
+                } else {
+                    gbar * open[l]
+                };
                 if c == 0 {
                     g_total[l] = gc;
                     i_chan[l] = gc * e;
@@ -166,7 +176,11 @@ fn step_interpreted<R: Real>(
                 }
             }
         }
-        let (vs, ie, sp) = (&mut v[start..start + len], &i_ext[start..start + len], &mut spikes[start..start + len]);
+        let (vs, ie, sp) = (
+            &mut v[start..start + len],
+            &i_ext[start..start + len],
+            &mut spikes[start..start + len],
+        );
         for l in 0..len {
             let v_old = vs[l];
             let v_new = membrane(v_old, g_total[l], i_chan[l] + ie[l], p.neg_dt_over_c);

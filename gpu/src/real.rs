@@ -53,8 +53,10 @@ pub trait Real:
         let one = Self::from_f64(1.0);
         let direct = (Self::exp(x) - one) / x;
         let c = |v: f64| Self::from_f64(v);
-        let series =
-            one + x * (c(0.5) + x * (c(1.0 / 6.0) + x * (c(1.0 / 24.0) + x * (c(1.0 / 120.0) + x * c(1.0 / 720.0)))));
+        let series = one
+            + x * (c(0.5)
+                + x * (c(1.0 / 6.0)
+                    + x * (c(1.0 / 24.0) + x * (c(1.0 / 120.0) + x * c(1.0 / 720.0)))));
         Self::select(Self::abs(x) < c(Self::EXPREL_SWITCH), series, direct)
     }
 
@@ -67,8 +69,9 @@ pub trait Real:
         let direct = x / (Self::exp(u) - c(1.0));
         // u / (e^u - 1) = 1 - u/2 + u^2/12 - u^4/720 + u^6/30240 - ...
         let u2 = u * u;
-        let series =
-            y * (c(1.0) - c(0.5) * u + u2 * (c(1.0 / 12.0) - u2 * (c(1.0 / 720.0) - u2 * c(1.0 / 30240.0))));
+        let series = y
+            * (c(1.0) - c(0.5) * u
+                + u2 * (c(1.0 / 12.0) - u2 * (c(1.0 / 720.0) - u2 * c(1.0 / 30240.0))));
         Self::select(Self::abs(u) < c(Self::EXPREL_SWITCH), series, direct)
     }
 
@@ -120,7 +123,14 @@ impl Real for f32 {
         const MAGIC: f32 = 12_582_912.0; // 1.5 * 2^23: adding it rounds to an integer
         const LN2_HI: f32 = 0.693_359_4; // few mantissa bits, so n * LN2_HI is exact
         const LN2_LO: f32 = -2.121_944_4e-4;
-        const P: [f32; 6] = [1.987_569_1e-4, 1.398_199_9e-3, 8.333_452e-3, 4.166_579_6e-2, 1.666_666_5e-1, 5.000_000_1e-1];
+        const P: [f32; 6] = [
+            1.987_569_1e-4,
+            1.398_199_9e-3,
+            8.333_452e-3,
+            4.166_579_6e-2,
+            1.666_666_5e-1,
+            5.000_000_1e-1,
+        ];
         let x = x.clamp(-87.0, 88.0);
         let t = x.mul_add(std::f32::consts::LOG2_E, MAGIC);
         let n = t - MAGIC;
@@ -274,10 +284,15 @@ mod tests {
 
     #[test]
     fn exprel_is_continuous_at_the_switch() {
-        for &x in &[-0.3, -0.25, -0.2499, -1e-3, -0.999e-3, 0.0, 1e-7, 0.999e-3, 1e-3, 0.2499, 0.25, 0.3] {
+        for &x in &[
+            -0.3, -0.25, -0.2499, -1e-3, -0.999e-3, 0.0, 1e-7, 0.999e-3, 1e-3, 0.2499, 0.25, 0.3,
+        ] {
             let want = if x == 0.0 { 1.0 } else { f64::exp_m1(x) / x };
             assert!((<f64 as Real>::exprel(x) - want).abs() < 1e-12, "f64 {x}");
-            assert!(((<f32 as Real>::exprel(x as f32) as f64) - want).abs() < 1e-6, "f32 {x}");
+            assert!(
+                ((<f32 as Real>::exprel(x as f32) as f64) - want).abs() < 1e-6,
+                "f32 {x}"
+            );
         }
     }
 

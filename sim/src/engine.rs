@@ -95,13 +95,21 @@ impl FixedEngine {
     pub fn new(set: &ChannelSet, dt: f64) -> Result<FixedEngine, FixedError> {
         let fail = |m: String| Err(FixedError(format!("channel set '{}': {m}", set.name)));
         if !(dt.is_finite() && dt > 0.0) {
-            return fail(format!("time step must be a positive number of ms, got {dt}"));
+            return fail(format!(
+                "time step must be a positive number of ms, got {dt}"
+            ));
         }
         if set.gates.len() > MAX_GATES {
-            return fail(format!("{} gates, but a core has {MAX_GATES} gate units", set.gates.len()));
+            return fail(format!(
+                "{} gates, but a core has {MAX_GATES} gate units",
+                set.gates.len()
+            ));
         }
         if set.channels.len() > MAX_CHANNELS {
-            return fail(format!("{} channels, but a core has {MAX_CHANNELS} channel units", set.channels.len()));
+            return fail(format!(
+                "{} channels, but a core has {MAX_CHANNELS} channel units",
+                set.channels.len()
+            ));
         }
         let mut channels = Vec::new();
         for c in &set.channels {
@@ -117,7 +125,11 @@ impl FixedEngine {
             if !(-128.0..128.0).contains(&c.reversal) {
                 return fail(format!("channel '{}': reversal potential {} mV is outside the chip's V range [-128, 128)", c.name, c.reversal));
             }
-            let factors: Vec<usize> = c.factors.iter().flat_map(|f| std::iter::repeat_n(f.gate, f.power as usize)).collect();
+            let factors: Vec<usize> = c
+                .factors
+                .iter()
+                .flat_map(|f| std::iter::repeat_n(f.gate, f.power as usize))
+                .collect();
             if factors.len() as u32 > MAX_FACTORS {
                 return fail(format!(
                     "channel '{}': its open fraction has {} gating factors (powers included), a channel unit multiplies at most {MAX_FACTORS}",
@@ -125,10 +137,21 @@ impl FixedEngine {
                     factors.len()
                 ));
             }
-            channels.push(FixedChannel { gbar, reversal: mv_to_v(c.reversal), factors });
+            channels.push(FixedChannel {
+                gbar,
+                reversal: mv_to_v(c.reversal),
+                factors,
+            });
         }
-        let membrane = membrane_table(dt, set.capacitance).map_err(|e| FixedError(format!("channel set '{}': {e}", set.name)))?;
-        Ok(FixedEngine { gates: gate_tables(set, dt), membrane, channels, dt, set: set.clone() })
+        let membrane = membrane_table(dt, set.capacitance)
+            .map_err(|e| FixedError(format!("channel set '{}': {e}", set.name)))?;
+        Ok(FixedEngine {
+            gates: gate_tables(set, dt),
+            membrane,
+            channels,
+            dt,
+            set: set.clone(),
+        })
     }
 
     /// `n` neurons at `v0` mV, gates at their steady state there (rounded to U0.16).
@@ -183,7 +206,8 @@ fn step_population(engine: &FixedEngine, pop: &mut FixedPopulation) {
                 let row = rows[l];
                 let (inf, k) = (i64::from(table.inf[row]), i64::from(table.relax[row]));
                 let old = i64::from(x[l]);
-                x[l] = sat_unsigned(old + round_shift((inf - old) * k, RELAX_FRAC), GATE_MAX) as u16;
+                x[l] =
+                    sat_unsigned(old + round_shift((inf - old) * k, RELAX_FRAC), GATE_MAX) as u16;
             }
         }
         g_total[..len].fill(0);
@@ -227,7 +251,8 @@ fn step_population(engine: &FixedEngine, pop: &mut FixedPopulation) {
             let f = i64::from(factor[((g >> G_BIN_SHIFT) as usize).min(MEMBRANE_LUT_LEN - 1)]);
             let old = i64::from(v[l]);
             let new = sat_signed(old + round_shift(i * f, shift), V_BITS);
-            spikes[l] += u32::from((old < i64::from(pop.threshold)) & (new >= i64::from(pop.threshold)));
+            spikes[l] +=
+                u32::from((old < i64::from(pop.threshold)) & (new >= i64::from(pop.threshold)));
             v[l] = new as i32;
         }
     }
