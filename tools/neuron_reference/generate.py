@@ -21,7 +21,12 @@ Output (format identical to the files in /work/shared/reference/hh_neuron/):
 Rerun (from the repository root):
   python3 -m venv /tmp/nrnvenv && /tmp/nrnvenv/bin/pip install neuron numpy
   /tmp/nrnvenv/bin/python tools/neuron_reference/generate.py [--out DIR] [--only NAME ...]
-Default output: tests/data/neuron/extra/.  `--check REF_CSV` instead re-runs the
+Default output: tests/data/neuron/extra/.  `--exact-rates` turns off NEURON's
+rate tables for `hh` (usetable_hh = 0; by default NEURON interpolates the rates
+in 1 mV steps) and `--from CSV ...` adds the protocols (currents) of existing
+reference files; tests/data/neuron/exact_rates/ was made with
+  generate.py --exact-rates --from tests/data/neuron/step_*.csv --out tests/data/neuron/exact_rates
+`--check REF_CSV` instead re-runs the
 current column of an existing reference CSV (e.g. /work/shared/reference/
 hh_neuron/step_10.csv) and prints the deviation in V and spike times.
 """
@@ -116,7 +121,11 @@ def main():
     ap.add_argument("--out", default=os.path.join("tests", "data", "neuron", "extra"))
     ap.add_argument("--only", nargs="*")
     ap.add_argument("--check", metavar="REF_CSV")
+    ap.add_argument("--exact-rates", action="store_true", help="usetable_hh = 0")
+    ap.add_argument("--from", dest="from_csv", nargs="*", default=[], metavar="CSV")
     args = ap.parse_args()
+    if args.exact_rates:
+        h.usetable_hh = 0
 
     if args.check:
         ref = np.loadtxt(args.check, delimiter=",", skiprows=1)
@@ -129,13 +138,18 @@ def main():
 
     os.makedirs(args.out, exist_ok=True)
     summary = {
-        "source": "NEURON %s, built-in hh mechanism, celsius 6.3, CVODE atol=rtol=1e-8, V0 -65 mV, "
+        "source": "NEURON %s, built-in hh mechanism" % h.nrnversion()
+                  + (" with usetable_hh = 0 (exact rates)" if args.exact_rates else "")
+                  + ", celsius 6.3, CVODE atol=rtol=1e-8, V0 -65 mV, "
                   "gates at steady state; current density uA/cm^2 piecewise constant per 0.025 ms row, played on a 0.0125 ms event grid; "
-                  "V sampled every 0.025 ms; spike = upward crossing of 0 mV, linearly interpolated"
-                  % h.nrnversion(),
+                  "V sampled every 0.025 ms; spike = upward crossing of 0 mV, linearly interpolated",
         "protocols": {},
     }
-    for name, (t_end, i) in protocols().items():
+    todo = dict(protocols())
+    for path in args.from_csv:
+        cur = np.loadtxt(path, delimiter=",", skiprows=1)[:, 1]
+        todo[os.path.splitext(os.path.basename(path))[0]] = (len(cur) * DT, cur)
+    for name, (t_end, i) in todo.items():
         if args.only and name not in args.only:
             continue
         t = np.arange(len(i)) / PER_MS
