@@ -55,10 +55,8 @@ fn main() -> anyhow::Result<()> {
             );
             if engine == Engine::Float(Precision::F64) {
                 float = v;
-            } else if engine == Engine::Fixed {
-                if !exact {
-                    vs_float.push((name.clone(), compare(&p.t_ms, &v, &float, THRESHOLD_MV)));
-                }
+            } else if engine == Engine::Fixed && !exact {
+                vs_float.push((name.clone(), compare(&p.t_ms, &v, &float, THRESHOLD_MV)));
             }
         }
     }

@@ -6,6 +6,8 @@
 //! where the kernel was compiled for it, libm's `fma` otherwise), never left to the compiler,
 //! so every dispatch target gives the same bits. Accuracy: within 2 ulp of libm (tested).
 
+#![allow(clippy::excessive_precision)] // constants as published (Cephes, Cody-Waite)
+
 use std::fmt::Debug;
 use std::ops::{Add, Div, Mul, Neg, Sub};
 
