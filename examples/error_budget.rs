@@ -46,9 +46,7 @@ fn main() -> anyhow::Result<()> {
         for engine in engines {
             let v = simulate(&set, engine, p.dt_ms, &p.i_ua_per_cm2)?;
             let c = compare(&p.t_ms, &v, reference, THRESHOLD_MV);
-            let shift = c
-                .worst_spike_shift_ms
-                .map_or("count differs".into(), |s| format!("{s:.3}"));
+            let shift = c.shift_text();
             println!(
                 "| {name} | {engine} | {} ({}) | {shift} | {:.3} | {:.2} |",
                 c.spikes, c.reference_spikes, c.mean_abs_dv_mv, c.max_abs_dv_mv
@@ -64,9 +62,7 @@ fn main() -> anyhow::Result<()> {
     println!("| protocol | fixed spikes (float f64) | worst spike shift (ms) | mean abs dV (mV) | max abs dV (mV) |");
     println!("|---|---|---|---|---|");
     for (name, c) in vs_float {
-        let shift = c
-            .worst_spike_shift_ms
-            .map_or("count differs".into(), |s| format!("{s:.3}"));
+        let shift = c.shift_text();
         println!(
             "| {name} | {} ({}) | {shift} | {:.3} | {:.2} |",
             c.spikes, c.reference_spikes, c.mean_abs_dv_mv, c.max_abs_dv_mv

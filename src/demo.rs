@@ -48,9 +48,7 @@ pub fn run(out: &Path) -> Result<()> {
     for engine in engines {
         let v = simulate(&set, engine, protocol.dt_ms, &protocol.i_ua_per_cm2)?;
         let c = compare(&protocol.t_ms, &v, reference, THRESHOLD_MV);
-        let shift = c
-            .worst_spike_shift_ms
-            .map_or("count differs".to_string(), |s| format!("{s:.3}"));
+        let shift = c.shift_text();
         println!(
             "{:<10} {:>3} / {:<3} {:>14} {:>13.3} {:>12.2}",
             engine.to_string(),

@@ -25,6 +25,14 @@ pub struct Comparison {
     pub max_abs_dv_mv: f64,
 }
 
+impl Comparison {
+    /// The worst spike shift in ms for a table cell, or why there is none.
+    pub fn shift_text(&self) -> String {
+        self.worst_spike_shift_ms
+            .map_or("count differs".to_string(), |s| format!("{s:.3}"))
+    }
+}
+
 pub fn compare(t_ms: &[f64], v_mv: &[f64], v_ref: &[f64], threshold: f64) -> Comparison {
     let ours = spike_times(t_ms, v_mv, threshold);
     let theirs = spike_times(t_ms, v_ref, threshold);
