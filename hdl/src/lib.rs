@@ -1,3 +1,25 @@
-//! Placeholder: the chip's RTL in rust-hdl (HH datapath, synapse memory, spike router) and its
-//! Verilog export. Nothing is implemented yet; the datapath will implement exactly the
-//! arithmetic of `sim` (see docs/fixed-point.md).
+//! The chip's RTL in rust-hdl: a pipelined, time-multiplexed Hodgkin-Huxley datapath that
+//! computes exactly the arithmetic of `sim` (docs/fixed-point.md), its host port, and the
+//! Verilog export.
+//!
+//! One block per file. Arithmetic stages are small custom blocks (rust-hdl multiplies only
+//! 16 x 16): each carries a Rust model for rust-hdl's simulator, built from `sim`'s own
+//! primitives, and its Verilog. Structure, memories and control are rust-hdl blocks.
+//! The RTL is checked bit for bit against `sim` under Verilator (`testbench`).
+
+pub mod bits;
+pub mod channel_current;
+pub mod controller;
+pub mod core;
+pub mod delay;
+pub mod export;
+pub mod factor_stage;
+pub mod gate_update;
+pub mod map;
+pub mod membrane_sum;
+pub mod parameters;
+pub mod ram;
+pub mod voltage_update;
+
+pub use crate::core::NeuronCore;
+pub use map::CoreImage;

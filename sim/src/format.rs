@@ -62,6 +62,19 @@ pub fn quantize_signed(x: f64, frac: u32, bits: u32) -> i64 {
     sat_signed((x * (1u64 << frac) as f64).round() as i64, bits)
 }
 
+/// The low `width` bits of `x`, two's complement: a register's contents as the hardware
+/// holds them.
+#[inline]
+pub fn to_bits(x: i64, width: u32) -> u64 {
+    (x as u64) & (u64::MAX >> (64 - width))
+}
+
+/// The signed value of the low `width` bits of `raw` (inverse of [`to_bits`]).
+#[inline]
+pub fn from_bits(raw: u64, width: u32) -> i64 {
+    ((raw << (64 - width)) as i64) >> (64 - width)
+}
+
 /// Millivolts of a V register.
 pub fn v_to_mv(v: i64) -> f64 {
     v as f64 / f64::from(1u32 << V_FRAC)
@@ -104,5 +117,13 @@ mod tests {
         assert_eq!(gate_row(mv_to_v(-65.0)), 504); // (-65 + 128) / 0.125
         assert_eq!(gate_row_centre_mv(504), -64.9375);
         assert_eq!(mv_to_v(200.0), (1 << 19) - 1);
+    }
+
+    #[test]
+    fn register_bits_round_trip_signed_values() {
+        assert_eq!(to_bits(-1, 20), 0xFFFFF);
+        assert_eq!(from_bits(0xFFFFF, 20), -1);
+        assert_eq!(from_bits(0x7FFFF, 20), (1 << 19) - 1);
+        assert_eq!(from_bits(to_bits(-12345, 25), 25), -12345);
     }
 }

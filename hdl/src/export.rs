@@ -1,0 +1,89 @@
+//! Verilog export: the core as one Verilog file with clean module names, plus the
+//! `$readmemh` files of its tables when a channel set is baked in.
+
+use std::path::{Path, PathBuf};
+
+use rust_hdl::prelude::*;
+use sim::FixedEngine;
+
+use crate::core::NeuronCore;
+
+/// Name of the top module (and of the exported file, `neuron_core.v`).
+pub const TOP: &str = "neuron_core";
+
+/// rust-hdl names the root module `top` and children `top$child$...`; `$` is legal Verilog
+/// but unfriendly to tools and waveform viewers, so the hierarchy becomes
+/// `neuron_core__child__...`. System tasks (`$readmemh`, `$signed`) are left alone.
+pub fn clean_names(verilog: &str, top: &str) -> String {
+    let renamed = verilog
+        .replace("module top(", &format!("module {top}("))
+        .replace("endmodule // top\n", &format!("endmodule // {top}\n"))
+        .replace("top$", &format!("{top}$"));
+    let mut out = String::with_capacity(renamed.len());
+    let mut previous = ' ';
+    for c in renamed.chars() {
+        if c == '$' && (previous.is_ascii_alphanumeric() || previous == '_') {
+            out.push_str("__");
+        } else {
+            out.push(c);
+        }
+        previous = c;
+    }
+    out
+}
+
+/// The core's Verilog.
+pub fn verilog(core: &mut NeuronCore) -> String {
+    core.connect_all();
+    clean_names(&generate_verilog(core), TOP)
+}
+
+/// What [`export`] wrote.
+#[derive(Debug)]
+pub struct Exported {
+    pub verilog: PathBuf,
+    pub memory_files: Vec<PathBuf>,
+}
+
+/// Writes `neuron_core.v` into `dir`, and with `tables`, the memory-initialization files its
+/// table RAMs load (so the FPGA starts with the channel set in place; the host can still
+/// overwrite them).
+pub fn export(dir: &Path, tables: Option<&FixedEngine>) -> std::io::Result<Exported> {
+    std::fs::create_dir_all(dir)?;
+    let mut core = match tables {
+        Some(engine) => NeuronCore::with_tables(engine),
+        None => NeuronCore::default(),
+    };
+    let mut memory_files = Vec::new();
+    for (name, contents, width) in core.initial_memories() {
+        let path = dir.join(name);
+        let digits = width.div_ceil(4);
+        let text: String = contents
+            .iter()
+            .map(|w| format!("{w:0digits$x}\n"))
+            .collect();
+        std::fs::write(&path, text)?;
+        memory_files.push(path);
+    }
+    let path = dir.join(format!("{TOP}.v"));
+    std::fs::write(&path, verilog(&mut core))?;
+    Ok(Exported {
+        verilog: path,
+        memory_files,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_lose_their_dollars_but_system_tasks_keep_theirs() {
+        let v = "module top(a);\n top$gate0 gate0(); $readmemh(\"x\", m); y = $signed(a);\nendmodule // top\n";
+        let clean = clean_names(v, "core");
+        assert!(clean.starts_with("module core(a);"));
+        assert!(clean.contains("core__gate0 gate0()"));
+        assert!(clean.contains("$readmemh(") && clean.contains("$signed(a)"));
+        assert!(clean.ends_with("endmodule // core\n"));
+    }
+}

@@ -1,0 +1,173 @@
+//! The core's parameter registers (region 0 of the host map, `map::REG_*`): neuron count,
+//! spike threshold, membrane shift, probed neuron, and per channel unit its maximal
+//! conductance, reversal potential and structure word. Written and read by the host port;
+//! reads return one clock after the address. `reset` clears every register.
+
+use rust_hdl::prelude::*;
+
+use crate::map::{self, IDENTITY, REGISTER_COUNT};
+
+/// Register widths, in register order.
+const WIDTHS: [u32; 16] = [
+    11, 20, 5, 10, 17, 17, 17, 17, 20, 20, 20, 20, 15, 15, 15, 15,
+];
+const NAMES: [&str; 16] = [
+    "neuron_count",
+    "threshold",
+    "v_shift",
+    "probe_neuron",
+    "gbar0",
+    "gbar1",
+    "gbar2",
+    "gbar3",
+    "reversal0",
+    "reversal1",
+    "reversal2",
+    "reversal3",
+    "structure0",
+    "structure1",
+    "structure2",
+    "structure3",
+];
+
+#[derive(LogicBlock, Default)]
+pub struct ParameterRegisters {
+    pub clock: Signal<In, Clock>,
+    pub reset: Signal<In, Bit>,
+    /// Register number (the index part of a region-0 address).
+    pub address: Signal<In, Bits<5>>,
+    pub write: Signal<In, Bit>,
+    pub write_data: Signal<In, Bits<32>>,
+    pub read_data: Signal<Out, Bits<32>>,
+    pub neuron_count: Signal<Out, Bits<11>>,
+    pub threshold: Signal<Out, Bits<20>>,
+    pub v_shift: Signal<Out, Bits<5>>,
+    pub probe_neuron: Signal<Out, Bits<10>>,
+    pub gbar0: Signal<Out, Bits<17>>,
+    pub gbar1: Signal<Out, Bits<17>>,
+    pub gbar2: Signal<Out, Bits<17>>,
+    pub gbar3: Signal<Out, Bits<17>>,
+    pub reversal0: Signal<Out, Bits<20>>,
+    pub reversal1: Signal<Out, Bits<20>>,
+    pub reversal2: Signal<Out, Bits<20>>,
+    pub reversal3: Signal<Out, Bits<20>>,
+    pub structure0: Signal<Out, Bits<15>>,
+    pub structure1: Signal<Out, Bits<15>>,
+    pub structure2: Signal<Out, Bits<15>>,
+    pub structure3: Signal<Out, Bits<15>>,
+    _values: [u64; 16],
+}
+
+impl ParameterRegisters {
+    fn publish(&mut self) {
+        let v = self._values;
+        self.neuron_count.next = bits(v[0]);
+        self.threshold.next = bits(v[1]);
+        self.v_shift.next = bits(v[2]);
+        self.probe_neuron.next = bits(v[3]);
+        self.gbar0.next = bits(v[4]);
+        self.gbar1.next = bits(v[5]);
+        self.gbar2.next = bits(v[6]);
+        self.gbar3.next = bits(v[7]);
+        self.reversal0.next = bits(v[8]);
+        self.reversal1.next = bits(v[9]);
+        self.reversal2.next = bits(v[10]);
+        self.reversal3.next = bits(v[11]);
+        self.structure0.next = bits(v[12]);
+        self.structure1.next = bits(v[13]);
+        self.structure2.next = bits(v[14]);
+        self.structure3.next = bits(v[15]);
+    }
+}
+
+impl Logic for ParameterRegisters {
+    fn update(&mut self) {
+        if self.clock.pos_edge() {
+            let index = self.address.val().index();
+            let read = match index {
+                i if i < WIDTHS.len() => self._values[i],
+                i if i == map::REG_IDENTITY as usize => IDENTITY.into(),
+                _ => 0,
+            };
+            self.read_data.next = bits::<32>(read);
+            if self.reset.val() {
+                self._values = [0; 16];
+            } else if self.write.val() && index < WIDTHS.len() {
+                let mask = (1u64 << WIDTHS[index]) - 1;
+                self._values[index] = self.write_data.val().to_u64() & mask;
+            }
+        }
+        self.publish();
+    }
+
+    fn connect(&mut self) {
+        self.read_data.connect();
+        self.neuron_count.connect();
+        self.threshold.connect();
+        self.v_shift.connect();
+        self.probe_neuron.connect();
+        self.gbar0.connect();
+        self.gbar1.connect();
+        self.gbar2.connect();
+        self.gbar3.connect();
+        self.reversal0.connect();
+        self.reversal1.connect();
+        self.reversal2.connect();
+        self.reversal3.connect();
+        self.structure0.connect();
+        self.structure1.connect();
+        self.structure2.connect();
+        self.structure3.connect();
+    }
+
+    fn hdl(&self) -> Verilog {
+        let mut reset = String::new();
+        let mut writes = String::new();
+        let mut reads = String::new();
+        for (i, (name, width)) in NAMES.iter().zip(WIDTHS).enumerate() {
+            reset.push_str(&format!("        {name} <= {width}'d0;\n"));
+            writes.push_str(&format!(
+                "            5'd{i}: {name} <= write_data[{}:0];\n",
+                width - 1
+            ));
+            let pad = 32 - width;
+            reads.push_str(&format!(
+                "        5'd{i}: read_data <= {{{pad}'d0, {name}}};\n"
+            ));
+        }
+        let identity = REGISTER_COUNT - 1;
+        Verilog::Custom(format!(
+            "\
+always @(posedge clock) begin
+    case (address)
+{reads}        5'd{identity}: read_data <= 32'h{IDENTITY:08x};
+        default: read_data <= 32'd0;
+    endcase
+    if (reset) begin
+{reset}    end else if (write) begin
+        case (address)
+{writes}            default: ;
+        endcase
+    end
+end"
+        ))
+    }
+
+    fn timing(&self) -> Vec<TimingInfo> {
+        vec![TimingInfo {
+            name: "parameters".into(),
+            clock: "clock".into(),
+            inputs: vec![
+                "address".into(),
+                "write".into(),
+                "write_data".into(),
+                "reset".into(),
+            ],
+            outputs: NAMES
+                .iter()
+                .map(|n| n.to_string())
+                .chain(["read_data".to_string()])
+                .collect(),
+        }]
+    }
+}
