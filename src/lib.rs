@@ -7,3 +7,4 @@ pub mod metrics;
 pub mod neuron;
 pub mod plot;
 pub mod trace;
+pub mod verilog;

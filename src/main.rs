@@ -8,7 +8,7 @@ use channels::ChannelSet;
 use clap::{Parser, Subcommand, ValueEnum};
 use neurofuse::bench::{run_b1, B1};
 use neurofuse::neuron::{simulate, Engine, Precision};
-use neurofuse::{demo, trace};
+use neurofuse::{demo, trace, verilog};
 
 #[derive(Parser)]
 #[command(
@@ -67,6 +67,21 @@ enum Command {
         /// Where traces and plots go
         #[arg(long, default_value = "neurofuse-demo")]
         out: PathBuf,
+    },
+    /// Export the neuron core as Verilog (plus the `$readmemh` files of its tables)
+    Verilog {
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Channel set whose tables the memories start with: a TOML file or builtin:NAME
+        /// (default builtin:hh_squid)
+        #[arg(long, value_name = "FILE")]
+        channels: Option<String>,
+        /// Time step of the baked-in tables, ms
+        #[arg(long, default_value_t = 0.025)]
+        dt: f64,
+        /// Leave the table memories empty (the host loads them)
+        #[arg(long)]
+        no_tables: bool,
     },
     /// List the built-in channel sets, or print one as a starting point for your own
     Channels {
@@ -144,6 +159,17 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Demo { out } => demo::run(&out),
+        Command::Verilog {
+            out,
+            channels,
+            dt,
+            no_tables,
+        } => {
+            let set = (!no_tables)
+                .then(|| load_channels(channels.as_deref()))
+                .transpose()?;
+            verilog::run(&out, set.as_ref(), dt)
+        }
         Command::Channels { show: None } => {
             for name in channels::builtin_names() {
                 let set = ChannelSet::builtin(name)?;

@@ -76,6 +76,8 @@ reg [23:0] channel_conductance;
 reg signed [18:0] drive;
 // U8.16 x S9.9 -> S17.12 after rounding off 13 bits.
 wire signed [43:0] term = ($signed({1'b0, channel_conductance}) * drive + 44'sd4096) >>> 13;
+// Rounded-off and sign-extension bits.
+wire unused_bits = &{1'b0, gated[17:0], drive_rounded[21:19], term[43:30]};
 always @(posedge clock) begin
     channel_conductance <= leak ? {1'b0, gbar, 6'd0} : {1'b0, gated[40:18]};
     drive <= drive_rounded[18:0];

@@ -38,10 +38,15 @@ pub fn verilog(core: &mut NeuronCore) -> String {
     clean_names(&generate_verilog(core), TOP)
 }
 
+/// Verilator lint waivers for rust-hdl's own constructs, each explained (a `.vlt` file).
+pub const VERILATOR_WAIVERS: &str = include_str!("waivers.vlt");
+
 /// What [`export`] wrote.
 #[derive(Debug)]
 pub struct Exported {
     pub verilog: PathBuf,
+    /// `neuron_core.vlt`: pass it to Verilator before the Verilog.
+    pub waivers: PathBuf,
     pub memory_files: Vec<PathBuf>,
 }
 
@@ -67,8 +72,11 @@ pub fn export(dir: &Path, tables: Option<&FixedEngine>) -> std::io::Result<Expor
     }
     let path = dir.join(format!("{TOP}.v"));
     std::fs::write(&path, verilog(&mut core))?;
+    let waivers = dir.join(format!("{TOP}.vlt"));
+    std::fs::write(&waivers, VERILATOR_WAIVERS)?;
     Ok(Exported {
         verilog: path,
+        waivers,
         memory_files,
     })
 }

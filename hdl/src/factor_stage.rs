@@ -84,6 +84,7 @@ always @(posedge clock) open_out <= {selected, 8'd0};"
 // U0.24 x U0.16, rounded half up back to U0.24: never exceeds 24 bits.
 wire [39:0] product = open_in * selected;
 wire [39:0] rounded = product + 40'd32768;
+wire unused_bits = &{1'b0, rounded[15:0]};
 always @(posedge clock) open_out <= enable ? rounded[39:16] : open_in;"
         };
         Verilog::Custom(format!("{select}{body}"))

@@ -138,6 +138,8 @@ impl Logic for ParameterRegisters {
         let identity = REGISTER_COUNT - 1;
         Verilog::Custom(format!(
             "\
+// Registers are at most 20 bits wide.
+wire unused_bits = &{{1'b0, write_data[31:20]}};
 always @(posedge clock) begin
     case (address)
 {reads}        5'd{identity}: read_data <= 32'h{IDENTITY:08x};

@@ -56,7 +56,7 @@ reg signed [19:0] v_delayed;
 wire [4:0] amount = (shift == 5'd0) ? 5'd1 : shift;
 wire signed [42:0] half = 43'sd1 <<< (amount - 5'd1);
 wire signed [42:0] rounded = (product + half) >>> amount;
-wire signed [43:0] sum = $signed({v_delayed[19], v_delayed}) + $signed({rounded[42], rounded});
+wire signed [43:0] sum = $signed({{24{v_delayed[19]}}, v_delayed}) + $signed({rounded[42], rounded});
 wire signed [19:0] saturated = (sum > 44'sd524287) ? 20'sh7ffff
                              : (sum < -44'sd524288) ? 20'sh80000 : sum[19:0];
 always @(posedge clock) begin

@@ -1,2 +1,39 @@
-//! Placeholder: the Verilator bridge and co-simulation of the RTL against `sim` and the float
-//! reference, with VCD and switching-activity power. Nothing is implemented yet.
+//! Co-simulation of the RTL against the bit-accurate model: the verilated neuron core behind
+//! a safe driver (`RtlCore`), the host-port protocol it speaks, and VCD of the neuron state
+//! written identically by every engine (`state_vcd`).
+//!
+//! Without Verilator at build time the crate still builds; `RTL_AVAILABLE` is false and
+//! the RTL tests say they were skipped.
+
+#[cfg(has_verilator)]
+pub mod rtl_core;
+pub mod state_vcd;
+
+#[cfg(has_verilator)]
+pub use rtl_core::RtlCore;
+
+/// Whether this build carries the verilated core.
+pub const RTL_AVAILABLE: bool = cfg!(has_verilator);
+
+/// The message an RTL test prints when it cannot run.
+pub const RTL_SKIPPED: &str = "SKIPPED: built without Verilator (install it with tools/install-hdl-tools.sh; CI sets NEUROFUSE_REQUIRE_VERILATOR=1)";
+
+/// What one time step produced on a core.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StepOutput {
+    /// Neurons that spiked, in write-back order.
+    pub spikes: Vec<u16>,
+    /// The probed neuron's new state, if it was updated in this step.
+    pub probe: Option<ProbedState>,
+    /// Clock cycles the step took (start to the last write-back).
+    pub cycles: u64,
+}
+
+/// One neuron's state as the core writes it back: raw register contents.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ProbedState {
+    /// S7.12, sign-extended.
+    pub v: i32,
+    /// U0.16 per gate unit.
+    pub gates: [u16; 4],
+}

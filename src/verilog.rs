@@ -1,0 +1,23 @@
+//! `neurofuse verilog`: the core's Verilog and its memory-initialization files.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use channels::ChannelSet;
+use sim::FixedEngine;
+
+/// Writes the Verilog into `out`, with `set`'s tables at `dt` baked into the table memories.
+pub fn run(out: &Path, set: Option<&ChannelSet>, dt: f64) -> Result<()> {
+    let engine = set.map(|s| FixedEngine::new(s, dt)).transpose()?;
+    let exported = hdl::export::export(out, engine.as_ref())
+        .with_context(|| format!("{}: cannot write the Verilog", out.display()))?;
+    println!("wrote {}", exported.verilog.display());
+    println!(
+        "wrote {} (Verilator waivers for rust-hdl's constructs)",
+        exported.waivers.display()
+    );
+    for f in &exported.memory_files {
+        println!("wrote {}", f.display());
+    }
+    Ok(())
+}

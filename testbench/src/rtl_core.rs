@@ -1,0 +1,166 @@
+//! The verilated neuron core and its host-port driver.
+
+use std::path::Path;
+
+use hdl::map::{self, CoreImage, HostWrite};
+use sim::format::from_bits;
+
+use crate::{ProbedState, StepOutput};
+
+mod verilated {
+    include!(concat!(env!("OUT_DIR"), "/vl_neuron_core.rs"));
+}
+
+/// Version of the Verilator that built the model.
+pub const VERILATOR_VERSION: &str = env!("VERILATOR_VERSION");
+
+/// A running RTL neuron core. Each clock is two evaluations (rising, then falling edge); a
+/// VCD, when open, records both.
+pub struct RtlCore {
+    model: verilated::Model,
+    cycles: u64,
+    tracing: bool,
+}
+
+impl Default for RtlCore {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl RtlCore {
+    /// A core after a reset (memories hold whatever they held: load an image).
+    pub fn new() -> Self {
+        let mut core = RtlCore {
+            model: verilated::Model::new(),
+            cycles: 0,
+            tracing: false,
+        };
+        core.model.set_clock(0);
+        core.model.eval();
+        core.reset();
+        core
+    }
+
+    /// Writes every signal of the core to `path` as VCD from now on (one time unit is half
+    /// a clock).
+    pub fn open_trace(&mut self, path: &Path) -> std::io::Result<()> {
+        self.model.trace_open(path)?;
+        self.tracing = true;
+        self.model.trace_dump(2 * self.cycles);
+        Ok(())
+    }
+
+    pub fn close_trace(&mut self) {
+        self.model.trace_close();
+        self.tracing = false;
+    }
+
+    /// Clock cycles since construction.
+    pub fn cycles(&self) -> u64 {
+        self.cycles
+    }
+
+    /// One clock: rising edge (registers take their inputs), then falling edge.
+    #[inline]
+    pub fn tick(&mut self) {
+        self.model.set_clock(1);
+        self.model.eval();
+        if self.tracing {
+            self.model.trace_dump(2 * self.cycles + 1);
+        }
+        self.model.set_clock(0);
+        self.model.eval();
+        self.cycles += 1;
+        if self.tracing {
+            self.model.trace_dump(2 * self.cycles);
+        }
+    }
+
+    pub fn reset(&mut self) {
+        self.model.set_reset(1);
+        self.tick();
+        self.model.set_reset(0);
+        self.model.eval();
+    }
+
+    pub fn write(&mut self, address: u32, data: u32) {
+        self.model.set_host_address(address as u16);
+        self.model.set_host_write_data(data);
+        self.model.set_host_write(1);
+        self.tick();
+        self.model.set_host_write(0);
+    }
+
+    /// Reads one word through the host port. Panics if the core does not answer (a read
+    /// while a step is running): that is a test-bench bug, not a data error.
+    pub fn read(&mut self, address: u32) -> u32 {
+        self.model.set_host_address(address as u16);
+        self.model.set_host_read(1);
+        self.tick();
+        self.model.set_host_read(0);
+        self.model.eval();
+        assert!(
+            self.model.host_read_valid() == 1,
+            "host read of {address:#06x} not answered (core busy?)"
+        );
+        self.model.host_read_data()
+    }
+
+    pub fn load(&mut self, writes: &[HostWrite]) {
+        for w in writes {
+            self.write(w.address, w.data);
+        }
+    }
+
+    pub fn load_image(&mut self, image: &CoreImage) {
+        self.load(&image.writes);
+    }
+
+    /// Selects the neuron whose state `step` reports.
+    pub fn set_probe(&mut self, neuron: u16) {
+        self.write(
+            map::address(map::REGION_REGISTERS, map::REG_PROBE_NEURON),
+            neuron.into(),
+        );
+    }
+
+    /// Runs one time step over all neurons.
+    pub fn step(&mut self) -> StepOutput {
+        let start = self.cycles;
+        self.model.set_start(1);
+        self.tick();
+        self.model.set_start(0);
+        self.model.eval();
+        let mut out = StepOutput::default();
+        while self.model.busy() == 1 {
+            if self.model.spike_valid() == 1 {
+                out.spikes.push(self.model.spike_neuron());
+            }
+            if self.model.probe_valid() == 1 {
+                out.probe = Some(self.probed());
+            }
+            self.tick();
+        }
+        out.cycles = self.cycles - start;
+        out
+    }
+
+    fn probed(&self) -> ProbedState {
+        let m = &self.model;
+        ProbedState {
+            v: from_bits(m.probe_v().into(), 20) as i32,
+            gates: [m.probe_x0(), m.probe_x1(), m.probe_x2(), m.probe_x3()],
+        }
+    }
+
+    /// Reads neuron `n`'s V and gates through the host port.
+    pub fn read_state(&mut self, n: u32) -> ProbedState {
+        let v = from_bits(self.read(map::address(map::REGION_V, n)).into(), 20) as i32;
+        let mut gates = [0u16; 4];
+        for (g, x) in gates.iter_mut().enumerate() {
+            *x = self.read(map::address(map::REGION_GATE + g as u32, n)) as u16;
+        }
+        ProbedState { v, gates }
+    }
+}

@@ -1,0 +1,178 @@
+//! The verilated core against `sim`, bit for bit: many neurons at once with different
+//! initial states and randomized currents, every neuron's V and gates compared after every
+//! step, on the built-in channel sets and on a custom set that uses all four gate units and
+//! all four channel units.
+
+use channels::ChannelSet;
+use hdl::map::{self, CoreImage};
+use sim::{current_to_fixed, FixedEngine, FixedPopulation};
+use testbench::{RTL_AVAILABLE, RTL_SKIPPED};
+
+/// xorshift64*: deterministic stimuli without a dependency.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn uniform(&mut self, lo: f64, hi: f64) -> f64 {
+        lo + (hi - lo) * (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// Four gates in four channels: the squid axon plus a slow potassium current (M-type).
+const FOUR_GATES: &str = r#"
+name = "squid_with_m_current"
+description = "squid axon plus a slow K+ (M) current: exercises every gate and channel unit"
+capacitance = 1.0
+
+[[channel]]
+name = "na"
+conductance = 120.0
+reversal = 50.0
+[[channel.gate]]
+name = "m"
+power = 3
+alpha = "0.1 * 10 / exprel(-(V + 40) / 10)"
+beta = "4 * exp(-(V + 65) / 18)"
+[[channel.gate]]
+name = "h"
+power = 1
+alpha = "0.07 * exp(-(V + 65) / 20)"
+beta = "1 / (1 + exp(-(V + 35) / 10))"
+
+[[channel]]
+name = "k"
+conductance = 36.0
+reversal = -77.0
+[[channel.gate]]
+name = "n"
+power = 4
+alpha = "0.01 * 10 / exprel(-(V + 55) / 10)"
+beta = "0.125 * exp(-(V + 65) / 80)"
+
+[[channel]]
+name = "km"
+conductance = 2.5
+reversal = -90.0
+[[channel.gate]]
+name = "p"
+power = 1
+alpha = "0.0001 * 9 / exprel(-(V + 30) / 9)"
+beta = "0.0001 * 9 / exprel((V + 30) / 9)"
+
+[[channel]]
+name = "leak"
+conductance = 0.3
+reversal = -54.387
+"#;
+
+/// Runs `n` neurons for `steps` steps on both engines and compares everything every step.
+fn compare(set: &ChannelSet, n: usize, steps: usize, seed: u64) {
+    if !RTL_AVAILABLE {
+        eprintln!("{RTL_SKIPPED}");
+        return;
+    }
+    #[cfg(has_verilator)]
+    {
+        let engine = FixedEngine::new(set, 0.025).unwrap();
+        let mut rng = Rng(seed);
+        let mut pop: FixedPopulation = engine.population(n, -65.0, 0.0);
+        for i in 0..n {
+            pop.v[i] = sim::format::mv_to_v(rng.uniform(-80.0, -40.0)) as i32;
+            pop.i_ext[i] = current_to_fixed(rng.uniform(-5.0, 40.0));
+        }
+        let mut rtl = testbench::RtlCore::new();
+        rtl.load_image(&CoreImage::new(&engine, &pop).unwrap());
+        let mut total_spikes = 0;
+        for step in 0..steps {
+            if step % 40 == 0 {
+                // New random currents, sent over the host port as a host would each step.
+                for c in pop.i_ext.iter_mut() {
+                    *c = current_to_fixed(rng.uniform(-5.0, 40.0));
+                }
+                rtl.load(&map::i_ext_writes(&pop).collect::<Vec<_>>());
+            }
+            let before = pop.spikes.clone();
+            engine.step(&mut pop);
+            let out = rtl.step();
+            let expected: Vec<u16> = (0..n)
+                .filter(|&i| pop.spikes[i] != before[i])
+                .map(|i| i as u16)
+                .collect();
+            assert_eq!(out.spikes, expected, "step {step}: spikes differ");
+            total_spikes += expected.len();
+            for i in 0..n {
+                let got = rtl.read_state(i as u32);
+                assert_eq!(
+                    got.v, pop.v[i],
+                    "step {step}, neuron {i}: V expected {} got {}",
+                    pop.v[i], got.v
+                );
+                for (g, x) in pop.gates.iter().enumerate() {
+                    assert_eq!(
+                        got.gates[g], x[i],
+                        "step {step}, neuron {i}: gate {} expected {} got {}",
+                        set.gates[g].name, x[i], got.gates[g]
+                    );
+                }
+            }
+        }
+        assert!(total_spikes > 0, "the stimuli must make neurons spike");
+    }
+}
+
+#[test]
+fn squid_axon_population_is_bit_exact() {
+    compare(&ChannelSet::builtin("hh_squid").unwrap(), 48, 1200, 1);
+}
+
+#[test]
+fn traub_miles_population_is_bit_exact() {
+    compare(&ChannelSet::builtin("traub_miles").unwrap(), 32, 1200, 2);
+}
+
+#[test]
+fn every_gate_and_channel_unit_is_bit_exact() {
+    let set = ChannelSet::from_toml(FOUR_GATES, "four_gates").unwrap();
+    assert_eq!((set.gates.len(), set.channels.len()), (4, 4));
+    compare(&set, 32, 1200, 3);
+}
+
+#[cfg(has_verilator)]
+#[test]
+fn registers_read_back_and_the_core_identifies_itself() {
+    let mut rtl = testbench::RtlCore::new();
+    let reg = |r| map::address(map::REGION_REGISTERS, r);
+    assert_eq!(rtl.read(reg(map::REG_IDENTITY)), map::IDENTITY);
+    rtl.write(reg(map::REG_GBAR + 2), 0x1_2345);
+    rtl.write(reg(map::REG_THRESHOLD), 0xFFFF_FFFF);
+    assert_eq!(rtl.read(reg(map::REG_GBAR + 2)), 0x1_2345);
+    // Registers keep only their width (20 bits for the threshold).
+    assert_eq!(rtl.read(reg(map::REG_THRESHOLD)), 0xF_FFFF);
+    rtl.reset();
+    assert_eq!(rtl.read(reg(map::REG_GBAR + 2)), 0);
+}
+
+#[cfg(has_verilator)]
+#[test]
+fn a_step_takes_one_clock_per_neuron_plus_the_pipeline() {
+    let set = ChannelSet::builtin("hh_squid").unwrap();
+    let engine = FixedEngine::new(&set, 0.025).unwrap();
+    let mut rtl = testbench::RtlCore::new();
+    for n in [1usize, 100, 1024] {
+        let pop = engine.population(n, -65.0, 0.0);
+        rtl.load_image(&CoreImage::new(&engine, &pop).unwrap());
+        let out = rtl.step();
+        // start + one issue per neuron + the pipeline's depth.
+        assert_eq!(
+            out.cycles,
+            1 + n as u64 + hdl::core::WRITE_BACK as u64,
+            "{n} neurons"
+        );
+    }
+}
