@@ -41,6 +41,7 @@ impl B1Result {
         let (engine, precision) = match self.engine {
             Engine::Float(p) => ("float", Some(p.to_string())),
             Engine::Fixed => ("fixed", None),
+            Engine::Rtl => ("rtl", None),
         };
         json!({
             "bench": "b1",
@@ -71,6 +72,11 @@ pub fn run_b1(b: B1, engine: Engine) -> Result<B1Result> {
     let (run_s, spikes, kernel) = match engine {
         Engine::Float(Precision::F32) => b1_float::<f32>(&set, b)?,
         Engine::Float(Precision::F64) => b1_float::<f64>(&set, b)?,
+        Engine::Rtl => anyhow::bail!(
+            "B1 is 10,000 neurons and one RTL core holds {}; the RTL's speed is measured by \
+             `cargo bench -p testbench`",
+            hdl::map::MAX_NEURONS
+        ),
         Engine::Fixed => {
             let eng = FixedEngine::new(&set, DT_MS)?;
             let mut pop = eng.population(b.neurons, V0_MV, THRESHOLD_MV);

@@ -7,7 +7,7 @@ use anyhow::{bail, Context, Result};
 use channels::ChannelSet;
 use clap::{Parser, Subcommand, ValueEnum};
 use neurofuse::bench::{run_b1, B1};
-use neurofuse::neuron::{simulate, Engine, Precision};
+use neurofuse::neuron::{simulate, simulate_registers, write_vcd, Engine, Precision};
 use neurofuse::{demo, trace, verilog};
 
 #[derive(Parser)]
@@ -27,6 +27,8 @@ enum EngineArg {
     Float,
     /// The chip's fixed-point arithmetic, bit-accurate
     Fixed,
+    /// The chip's RTL under Verilator (bit-exact with `fixed`)
+    Rtl,
 }
 
 #[derive(Subcommand)]
@@ -48,6 +50,10 @@ enum Command {
         /// Channel set: a TOML file, or builtin:NAME (default builtin:hh_squid)
         #[arg(long, value_name = "FILE")]
         channels: Option<String>,
+        /// Also write the neuron's registers per step as VCD (fixed and rtl engines; same
+        /// signal names for both)
+        #[arg(long, value_name = "FILE")]
+        vcd: Option<PathBuf>,
     },
     /// Run a standard workload and print one JSON line
     Bench {
@@ -113,9 +119,12 @@ fn engine_of(
 ) -> Result<Engine> {
     match (engine, precision) {
         (EngineArg::Float, p) => Ok(Engine::Float(p.unwrap_or(default))),
-        (EngineArg::Fixed, None) => Ok(Engine::Fixed),
-        (EngineArg::Fixed, Some(_)) => bail!(
-            "--precision applies to --engine float only; the fixed engine has the chip's formats"
+        (EngineArg::Fixed, None) | (EngineArg::Rtl, None) => Ok(match engine {
+            EngineArg::Rtl => Engine::Rtl,
+            _ => Engine::Fixed,
+        }),
+        (EngineArg::Fixed | EngineArg::Rtl, Some(_)) => bail!(
+            "--precision applies to --engine float only; the fixed and rtl engines have the chip's formats"
         ),
     }
 }
@@ -129,6 +138,7 @@ fn run(cli: Cli) -> Result<()> {
             precision,
             dt,
             channels,
+            vcd,
         } => {
             let engine = engine_of(engine, precision, Precision::F64)?;
             if let Some(dt) = dt {
@@ -138,8 +148,24 @@ fn run(cli: Cli) -> Result<()> {
             }
             let set = load_channels(channels.as_deref())?;
             let protocol = trace::read_protocol(&input, dt)?;
-            let v = simulate(&set, engine, protocol.dt_ms, &protocol.i_ua_per_cm2)?;
-            trace::write_trace(&out, &protocol.t_ms, &v)
+            match (engine, vcd) {
+                (Engine::Float(_), Some(_)) => bail!(
+                    "--vcd records the chip's registers: use it with --engine fixed or --engine rtl"
+                ),
+                (Engine::Float(_), None) => {
+                    let v = simulate(&set, engine, protocol.dt_ms, &protocol.i_ua_per_cm2)?;
+                    trace::write_trace(&out, &protocol.t_ms, &v)
+                }
+                (_, vcd) => {
+                    let registers =
+                        simulate_registers(&set, engine, protocol.dt_ms, &protocol.i_ua_per_cm2)?;
+                    trace::write_trace(&out, &protocol.t_ms, &registers.v_mv())?;
+                    match vcd {
+                        Some(path) => write_vcd(&path, &set, protocol.dt_ms, &registers),
+                        None => Ok(()),
+                    }
+                }
+            }
         }
         Command::Bench {
             workload: Workload::B1,

@@ -3,10 +3,13 @@
 use std::fmt;
 use std::str::FromStr;
 
-use anyhow::Result;
+use std::path::Path;
+
+use anyhow::{Context, Result};
 use channels::ChannelSet;
 use gpu::{FloatEngine, Real};
 use sim::{current_to_fixed, FixedEngine};
+use testbench::state_vcd::{Sample, StateVcd};
 
 /// Initial membrane potential of every protocol, mV (gates start at steady state there).
 pub const V0_MV: f64 = -65.0;
@@ -46,6 +49,8 @@ pub enum Engine {
     Float(Precision),
     /// The chip's fixed-point arithmetic (`sim` crate).
     Fixed,
+    /// The chip's RTL, verilated (`testbench` crate).
+    Rtl,
 }
 
 impl fmt::Display for Engine {
@@ -53,6 +58,7 @@ impl fmt::Display for Engine {
         match self {
             Engine::Float(p) => write!(f, "float {p}"),
             Engine::Fixed => write!(f, "fixed"),
+            Engine::Rtl => write!(f, "rtl"),
         }
     }
 }
@@ -63,7 +69,7 @@ pub fn simulate(set: &ChannelSet, engine: Engine, dt: f64, currents: &[f64]) -> 
     match engine {
         Engine::Float(Precision::F32) => simulate_float::<f32>(set, dt, currents),
         Engine::Float(Precision::F64) => simulate_float::<f64>(set, dt, currents),
-        Engine::Fixed => simulate_fixed(set, dt, currents),
+        Engine::Fixed | Engine::Rtl => Ok(simulate_registers(set, engine, dt, currents)?.v_mv()),
     }
 }
 
@@ -80,15 +86,95 @@ fn simulate_float<R: Real>(set: &ChannelSet, dt: f64, currents: &[f64]) -> Resul
     Ok(out)
 }
 
-fn simulate_fixed(set: &ChannelSet, dt: f64, currents: &[f64]) -> Result<Vec<f64>> {
-    let engine = FixedEngine::new(set, dt)?;
-    let mut pop = engine.population(1, V0_MV, THRESHOLD_MV);
-    let mut out = Vec::with_capacity(currents.len());
-    out.push(sim::format::v_to_mv(pop.v[0].into()));
-    for &i in &currents[..currents.len().saturating_sub(1)] {
-        pop.i_ext[0] = current_to_fixed(i);
-        engine.step(&mut pop);
-        out.push(sim::format::v_to_mv(pop.v[0].into()));
+/// A fixed-point run as registers: row 0 the initial state, row k+1 after step k.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RegisterTrace {
+    /// S7.12.
+    pub v: Vec<i32>,
+    /// U0.16, per row one value per gate of the channel set.
+    pub gates: Vec<Vec<u16>>,
+    /// S12.12: the current applied during the step that ends at this row (row 0: none).
+    pub i_ext: Vec<i32>,
+    /// V crossed the threshold upward during that step.
+    pub spike: Vec<bool>,
+}
+
+impl RegisterTrace {
+    pub fn v_mv(&self) -> Vec<f64> {
+        self.v
+            .iter()
+            .map(|&v| sim::format::v_to_mv(v.into()))
+            .collect()
     }
-    Ok(out)
+}
+
+/// Runs the chip's arithmetic, on the bit-accurate model (`Engine::Fixed`) or the RTL
+/// (`Engine::Rtl`), and returns every register the neuron holds after every step.
+pub fn simulate_registers(
+    set: &ChannelSet,
+    engine: Engine,
+    dt: f64,
+    currents: &[f64],
+) -> Result<RegisterTrace> {
+    let fixed = FixedEngine::new(set, dt)?;
+    let mut pop = fixed.population(1, V0_MV, THRESHOLD_MV);
+    let steps = currents.len().saturating_sub(1);
+    let applied: Vec<i32> = currents[..steps]
+        .iter()
+        .map(|&i| current_to_fixed(i))
+        .collect();
+    let mut trace = RegisterTrace {
+        v: vec![pop.v[0]],
+        gates: vec![pop.gates.iter().map(|g| g[0]).collect()],
+        i_ext: vec![0],
+        spike: vec![false],
+    };
+    match engine {
+        Engine::Fixed => {
+            for &i in &applied {
+                let before = pop.spikes[0];
+                pop.i_ext[0] = i;
+                fixed.step(&mut pop);
+                trace.v.push(pop.v[0]);
+                trace.gates.push(pop.gates.iter().map(|g| g[0]).collect());
+                trace.spike.push(pop.spikes[0] != before);
+            }
+        }
+        Engine::Rtl => {
+            let states =
+                testbench::run_neuron_rtl(&fixed, &pop, &applied).map_err(anyhow::Error::msg)?;
+            for (state, spike) in states {
+                trace.v.push(state.v);
+                trace.gates.push(state.gates[..set.gates.len()].to_vec());
+                trace.spike.push(spike);
+            }
+        }
+        Engine::Float(_) => anyhow::bail!("the float engine has no registers"),
+    }
+    trace.i_ext.extend(applied);
+    Ok(trace)
+}
+
+/// Writes `trace` as VCD (`testbench::state_vcd`): the same signal names for every engine.
+pub fn write_vcd(path: &Path, set: &ChannelSet, dt: f64, trace: &RegisterTrace) -> Result<()> {
+    let file = std::fs::File::create(path)
+        .with_context(|| format!("{}: cannot create the VCD file", path.display()))?;
+    // A dot would read as hierarchy in waveform viewers.
+    let names: Vec<String> = set.gates.iter().map(|g| g.name.replace('.', "_")).collect();
+    let write = || -> std::io::Result<()> {
+        let mut vcd = StateVcd::new(std::io::BufWriter::new(file), &names, dt)?;
+        for k in 0..trace.v.len() {
+            vcd.record(
+                k as u64,
+                Sample {
+                    v: trace.v[k],
+                    gates: &trace.gates[k],
+                    i_ext: trace.i_ext[k],
+                    spike: trace.spike[k],
+                },
+            )?;
+        }
+        vcd.finish()
+    };
+    write().with_context(|| format!("{}: cannot write the VCD file", path.display()))
 }

@@ -37,3 +37,43 @@ pub struct ProbedState {
     /// U0.16 per gate unit.
     pub gates: [u16; 4],
 }
+
+/// Runs one neuron (`initial`, a one-neuron population) on the RTL core under the injected
+/// currents `currents` (S12.12, one per step) and returns its state and spike flag after
+/// every step. An error when this build has no RTL.
+pub fn run_neuron_rtl(
+    engine: &sim::FixedEngine,
+    initial: &sim::FixedPopulation,
+    currents: &[i32],
+) -> Result<Vec<(ProbedState, bool)>, String> {
+    #[cfg(has_verilator)]
+    {
+        let image = hdl::CoreImage::new(engine, initial)?;
+        let mut rtl = RtlCore::new();
+        rtl.load_image(&image);
+        rtl.set_probe(0);
+        let i_ext = hdl::map::address(hdl::map::REGION_I_EXT, 0);
+        let mut out = Vec::with_capacity(currents.len());
+        for &c in currents {
+            rtl.write(
+                i_ext,
+                sim::format::to_bits(c.into(), sim::format::I_BITS) as u32,
+            );
+            let step = rtl.step();
+            let state = step
+                .probe
+                .ok_or("the RTL core did not report the probed neuron's state")?;
+            out.push((state, !step.spikes.is_empty()));
+        }
+        Ok(out)
+    }
+    #[cfg(not(has_verilator))]
+    {
+        let _ = (engine, initial, currents);
+        Err(
+            "this build has no RTL engine: Verilator was not found when neurofuse was built \
+             (run tools/install-hdl-tools.sh, then rebuild)"
+                .into(),
+        )
+    }
+}
