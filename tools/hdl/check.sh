@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Exports the core's Verilog and checks it with every tool that consumes it: Verilator lint
+# (-Wall, waivers only for rust-hdl's constructs: hdl/src/waivers.vlt), Icarus Verilog
+# (-g2012), Yosys (synth_xilinx, synth_ice40, generic synth), then prints the hardware cost
+# per block. Usage: tools/hdl/check.sh [OUT_DIR]. FULL_SYNTH=1 runs the generic `synth` to
+# the end (about 5 minutes on 2 cores); by default it stops before fine-grained mapping.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+out="$(mkdir -p "${1:-$root/target/hdl-check}" && cd "${1:-$root/target/hdl-check}" && pwd)"
+cd "$root"
+cargo run --release -q -- verilog --out "$out" >/dev/null
+cd "$out"
+top=neuron_core
+
+echo "== verilator --lint-only -Wall ($(verilator --version))"
+verilator --lint-only -Wall --top-module "$top" "$top.vlt" "$top.v"
+
+echo "== iverilog -g2012 ($(iverilog -V 2>/dev/null | head -1))"
+iverilog -g2012 -s "$top" -o "$top.vvp" "$top.v"
+
+echo "== yosys synth_xilinx ($(yosys -V))"
+yosys -q -l yosys_xilinx.log -p "read_verilog $top.v; synth_xilinx -top $top; stat"
+echo "== yosys synth_ice40"
+yosys -q -l yosys_ice40.log -p "read_verilog $top.v; synth_ice40 -top $top; stat"
+if [ "${FULL_SYNTH:-0}" = 1 ]; then
+  echo "== yosys synth (full)"
+  yosys -q -l yosys_generic.log -p "read_verilog $top.v; synth -top $top; stat"
+else
+  echo "== yosys synth (to fine-grained mapping; FULL_SYNTH=1 for all of it)"
+  yosys -q -l yosys_generic.log -p "read_verilog $top.v; synth -top $top -run begin:fine; stat"
+fi
+
+echo "== hardware cost per block, Xilinx 7-series (synth_xilinx, hierarchy kept)"
+python3 "$root/tools/hdl/resources.py" yosys_xilinx.log | tee resources_xilinx.txt
+echo "== iCE40 (synth_ice40 flattens: one total)"
+python3 "$root/tools/hdl/resources.py" yosys_ice40.log | tee resources_ice40.txt
