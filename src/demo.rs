@@ -39,11 +39,16 @@ pub fn run(out: &Path) -> Result<()> {
         "{:<10} {:>7} {:>16} {:>13} {:>12}",
         "engine", "spikes", "worst shift ms", "mean|dV| mV", "max|dV| mV"
     );
-    let engines = [
+    let mut engines = vec![
         Engine::Float(Precision::F64),
         Engine::Float(Precision::F32),
         Engine::Fixed,
     ];
+    if testbench::RTL_AVAILABLE {
+        engines.push(Engine::Rtl);
+    } else {
+        println!("(rtl: {})", testbench::RTL_SKIPPED);
+    }
     let mut traces = Vec::new();
     for engine in engines {
         let v = simulate(&set, engine, protocol.dt_ms, &protocol.i_ua_per_cm2)?;
@@ -80,9 +85,24 @@ pub fn run(out: &Path) -> Result<()> {
         &series,
     )?;
     println!();
+    let fixed = traces.iter().find(|(e, _)| *e == Engine::Fixed);
+    let rtl = traces.iter().find(|(e, _)| *e == Engine::Rtl);
+    if let (Some((_, f)), Some((_, r))) = (fixed, rtl) {
+        let identical = f.iter().zip(r).all(|(a, b)| a.to_bits() == b.to_bits());
+        println!(
+            "rtl vs fixed: {}",
+            if identical {
+                "identical, every step, every bit"
+            } else {
+                "DIFFERENT (a bug: please report it)"
+            }
+        );
+    }
+    println!();
     println!(
-        "traces: {}/{{float_f64,float_f32,fixed}}.csv",
-        out.display()
+        "traces: {}/{{{}}}.csv",
+        out.display(),
+        names.iter().map(|n| n.replace(' ', "_")).collect::<Vec<_>>().join(",")
     );
     println!("plot:   {}", plot.display());
     Ok(())
