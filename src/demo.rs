@@ -102,7 +102,11 @@ pub fn run(out: &Path) -> Result<()> {
     println!(
         "traces: {}/{{{}}}.csv",
         out.display(),
-        names.iter().map(|n| n.replace(' ', "_")).collect::<Vec<_>>().join(",")
+        names
+            .iter()
+            .map(|n| n.replace(' ', "_"))
+            .collect::<Vec<_>>()
+            .join(",")
     );
     println!("plot:   {}", plot.display());
     Ok(())
