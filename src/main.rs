@@ -7,7 +7,7 @@ use anyhow::{bail, Context, Result};
 use channels::ChannelSet;
 use clap::{Parser, Subcommand, ValueEnum};
 use neurofuse::bench::{run_b1, B1};
-use neurofuse::neuron::{simulate, simulate_registers, write_vcd, Engine, Precision};
+use neurofuse::neuron::{simulate, simulate_registers_traced, write_vcd, Engine, Precision};
 use neurofuse::{demo, trace, verilog};
 
 #[derive(Parser)]
@@ -54,6 +54,10 @@ enum Command {
         /// signal names for both)
         #[arg(long, value_name = "FILE")]
         vcd: Option<PathBuf>,
+        /// Also write every RTL signal at every clock as VCD (rtl engine; one time unit is
+        /// half a clock)
+        #[arg(long, value_name = "FILE")]
+        rtl_trace: Option<PathBuf>,
     },
     /// Run a standard workload and print one JSON line
     Bench {
@@ -139,6 +143,7 @@ fn run(cli: Cli) -> Result<()> {
             dt,
             channels,
             vcd,
+            rtl_trace,
         } => {
             let engine = engine_of(engine, precision, Precision::F64)?;
             if let Some(dt) = dt {
@@ -152,13 +157,21 @@ fn run(cli: Cli) -> Result<()> {
                 (Engine::Float(_), Some(_)) => bail!(
                     "--vcd records the chip's registers: use it with --engine fixed or --engine rtl"
                 ),
+                (Engine::Float(_), None) if rtl_trace.is_some() => {
+                    bail!("--rtl-trace records the RTL's signals: use it with --engine rtl")
+                }
                 (Engine::Float(_), None) => {
                     let v = simulate(&set, engine, protocol.dt_ms, &protocol.i_ua_per_cm2)?;
                     trace::write_trace(&out, &protocol.t_ms, &v)
                 }
                 (_, vcd) => {
-                    let registers =
-                        simulate_registers(&set, engine, protocol.dt_ms, &protocol.i_ua_per_cm2)?;
+                    let registers = simulate_registers_traced(
+                        &set,
+                        engine,
+                        protocol.dt_ms,
+                        &protocol.i_ua_per_cm2,
+                        rtl_trace.as_deref(),
+                    )?;
                     trace::write_trace(&out, &protocol.t_ms, &registers.v_mv())?;
                     match vcd {
                         Some(path) => write_vcd(&path, &set, protocol.dt_ms, &registers),

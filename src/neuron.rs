@@ -116,6 +116,21 @@ pub fn simulate_registers(
     dt: f64,
     currents: &[f64],
 ) -> Result<RegisterTrace> {
+    simulate_registers_traced(set, engine, dt, currents, None)
+}
+
+/// [`simulate_registers`], and with `rtl_trace` (rtl engine only) a VCD of every RTL
+/// signal at every clock.
+pub fn simulate_registers_traced(
+    set: &ChannelSet,
+    engine: Engine,
+    dt: f64,
+    currents: &[f64],
+    rtl_trace: Option<&Path>,
+) -> Result<RegisterTrace> {
+    if rtl_trace.is_some() && engine != Engine::Rtl {
+        anyhow::bail!("--rtl-trace records the RTL's signals: use it with --engine rtl");
+    }
     let fixed = FixedEngine::new(set, dt)?;
     let mut pop = fixed.population(1, V0_MV, THRESHOLD_MV);
     let steps = currents.len().saturating_sub(1);
@@ -141,8 +156,8 @@ pub fn simulate_registers(
             }
         }
         Engine::Rtl => {
-            let states =
-                testbench::run_neuron_rtl(&fixed, &pop, &applied).map_err(anyhow::Error::msg)?;
+            let states = testbench::run_neuron_rtl(&fixed, &pop, &applied, rtl_trace)
+                .map_err(anyhow::Error::msg)?;
             for (state, spike) in states {
                 trace.v.push(state.v);
                 trace.gates.push(state.gates[..set.gates.len()].to_vec());

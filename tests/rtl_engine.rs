@@ -289,3 +289,89 @@ fn vcd_needs_a_register_engine_and_precision_a_float_one() {
         .failure()
         .stderr(contains("--precision applies to --engine float only"));
 }
+
+#[test]
+fn rtl_trace_records_every_clock_and_the_probe_matches_the_output() {
+    if !rtl_available() {
+        return;
+    }
+    let dir = TempDir::new().unwrap();
+    let input = dir.path().join("short.csv");
+    std::fs::write(&input, random_protocol(21, 40)).unwrap();
+    let (out, trace) = (dir.path().join("rtl.csv"), dir.path().join("rtl_trace.vcd"));
+    run(
+        "rtl",
+        &input,
+        &out,
+        &["--rtl-trace", trace.to_str().unwrap()],
+    );
+
+    let mut parser = vcd::Parser::new(std::io::BufReader::new(
+        std::fs::File::open(&trace).unwrap(),
+    ));
+    let header = parser.parse_header().unwrap();
+    let core = header
+        .find_scope(&["TOP", "neuron_core"])
+        .expect("scope TOP.neuron_core");
+    let code = |name: &str| {
+        core.items
+            .iter()
+            .find_map(|i| match i {
+                vcd::ScopeItem::Var(v) if v.reference == name => Some(v.code),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("no signal {name}"))
+    };
+    let (valid, v, clock) = (code("probe_valid"), code("probe_v"), code("clock"));
+    assert!(
+        core.items
+            .iter()
+            .any(|i| matches!(i, vcd::ScopeItem::Scope(s) if s.identifier == "gate0")),
+        "the hierarchy below the core is traced"
+    );
+    // Time stamps: 2c + 1 just after clock c's rising edge, 2c + 2 after its falling edge.
+    // The probe is sampled once per clock, at the rising-edge stamps.
+    let (mut valid_now, mut v_now, mut time) = (false, 0u64, 0u64);
+    let (mut probed, mut rising) = (Vec::new(), 0);
+    let mut sample = |time: u64, valid_now: bool, v_now: u64| {
+        if time % 2 == 1 && valid_now {
+            probed.push(sim::format::from_bits(v_now, 20));
+        }
+    };
+    for command in parser {
+        match command.unwrap() {
+            vcd::Command::Timestamp(t) => {
+                sample(time, valid_now, v_now);
+                time = t;
+            }
+            vcd::Command::ChangeScalar(c, x) if c == valid => valid_now = x == vcd::Value::V1,
+            vcd::Command::ChangeScalar(c, x) if c == clock && x == vcd::Value::V1 => rising += 1,
+            vcd::Command::ChangeVector(c, x) if c == v => {
+                v_now = x
+                    .iter()
+                    .fold(0, |acc, b| acc << 1 | u64::from(b == vcd::Value::V1))
+            }
+            _ => {}
+        }
+    }
+    sample(time, valid_now, v_now);
+    let rows: Vec<f64> = std::fs::read_to_string(&out)
+        .unwrap()
+        .lines()
+        .skip(2)
+        .map(|l| l.split_once(',').unwrap().1.parse().unwrap())
+        .collect();
+    assert_eq!(rows.len(), 39);
+    assert!(
+        rising >= 39 * 17,
+        "every clock of every step is traced ({rising} rising edges)"
+    );
+    assert_eq!(probed.len(), rows.len(), "one probe sample per step");
+    for (k, row) in rows.iter().enumerate() {
+        let mv = sim::format::v_to_mv(probed[k]);
+        assert!(
+            (mv - row).abs() <= 1e-6,
+            "step {k}: trace {mv} mV, output {row} mV"
+        );
+    }
+}

@@ -44,23 +44,21 @@ impl<T: Synth, const L: usize> Logic for Delay<T, L> {
     }
 
     fn hdl(&self) -> Verilog {
-        let (msb, last, width) = (T::BITS - 1, L - 1, T::BITS);
-        let shift = if L == 1 {
-            "stage[0] <= d;".to_string()
+        // One packed vector shifted by W bits per clock: simulators (Verilator) and
+        // synthesis handle it as a plain register, where an unpacked array needs a copy
+        // per element.
+        let (width, total) = (T::BITS, T::BITS * L);
+        let shifted = if L == 1 {
+            "d".to_string()
         } else {
-            format!("stage[0] <= d;\n        for (i = 1; i <= {last}; i = i + 1) stage[i] <= stage[i - 1];")
+            format!("{{line[{}:0], d}}", total - width - 1)
         };
         Verilog::Custom(format!(
-            "reg [{msb}:0] stage [0:{last}];\n\
-integer i;\n\
-always @(posedge clock) begin\n\
-    if (reset) begin\n\
-        for (i = 0; i <= {last}; i = i + 1) stage[i] <= {width}'d0;\n\
-    end else begin\n\
-        {shift}\n\
-    end\n\
-end\n\
-always @(*) q = stage[{last}];"
+            "reg [{msb}:0] line;\n\
+always @(posedge clock) line <= reset ? {total}'d0 : {shifted};\n\
+always @(*) q = line[{msb}:{low}];",
+            msb = total - 1,
+            low = total - width,
         ))
     }
 

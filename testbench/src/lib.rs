@@ -40,17 +40,22 @@ pub struct ProbedState {
 
 /// Runs one neuron (`initial`, a one-neuron population) on the RTL core under the injected
 /// currents `currents` (S12.12, one per step) and returns its state and spike flag after
-/// every step. An error when this build has no RTL.
+/// every step. With `trace`, also writes every RTL signal, every clock, as VCD there (from
+/// the first step on; the image load is not traced). An error when this build has no RTL.
 pub fn run_neuron_rtl(
     engine: &sim::FixedEngine,
     initial: &sim::FixedPopulation,
     currents: &[i32],
+    trace: Option<&std::path::Path>,
 ) -> Result<Vec<(ProbedState, bool)>, String> {
     #[cfg(has_verilator)]
     {
         let image = hdl::CoreImage::new(engine, initial)?;
         let mut rtl = RtlCore::new();
         rtl.load_image(&image);
+        if let Some(path) = trace {
+            rtl.open_trace(path).map_err(|e| e.to_string())?;
+        }
         rtl.set_probe(0);
         let i_ext = hdl::map::address(hdl::map::REGION_I_EXT, 0);
         let mut out = Vec::with_capacity(currents.len());
@@ -65,11 +70,12 @@ pub fn run_neuron_rtl(
                 .ok_or("the RTL core did not report the probed neuron's state")?;
             out.push((state, !step.spikes.is_empty()));
         }
+        rtl.close_trace();
         Ok(out)
     }
     #[cfg(not(has_verilator))]
     {
-        let _ = (engine, initial, currents);
+        let _ = (engine, initial, currents, trace);
         Err(
             "this build has no RTL engine: Verilator was not found when neurofuse was built \
              (run tools/install-hdl-tools.sh, then rebuild)"
