@@ -24,6 +24,18 @@ fn rtl_step(c: &mut Criterion) {
     group.throughput(Throughput::Elements(MAX_NEURONS as u64));
     group.bench_function("neuron-updates", |b| b.iter(|| rtl.step()));
     group.finish();
+
+    // The model alone: clocks with no host-side work between them (the core idles).
+    let mut group = c.benchmark_group("rtl_core_idle_clocks");
+    group.throughput(Throughput::Elements(1000));
+    group.bench_function("cycles", |b| {
+        b.iter(|| {
+            for _ in 0..1000 {
+                rtl.tick()
+            }
+        })
+    });
+    group.finish();
 }
 
 #[cfg(not(has_verilator))]
