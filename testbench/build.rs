@@ -13,12 +13,10 @@ fn main() {
     };
     let out = std::path::PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("rtl");
     let exported = hdl::export::export(&out, None).expect("export the core's Verilog");
-    let files = [exported.waivers.as_path(), exported.verilog.as_path()];
-    // Tracing support costs about a quarter of the speed, so the core is built twice: for
-    // waveforms, and for speed.
-    let traced = vlbuild::Model::new(hdl::export::TOP, &files)
-        .name("neuron_core_traced")
-        .trace(true);
-    let fast = vlbuild::Model::new(hdl::export::TOP, &files);
-    vlbuild::build(&verilator, &[traced, fast]);
+    let model = vlbuild::Model::new(
+        hdl::export::TOP,
+        &[exported.waivers.as_path(), exported.verilog.as_path()],
+    )
+    .trace(true);
+    vlbuild::build(&verilator, &model);
 }

@@ -51,10 +51,7 @@ pub fn run_neuron_rtl(
     #[cfg(has_verilator)]
     {
         let image = hdl::CoreImage::new(engine, initial)?;
-        let mut rtl = match trace {
-            Some(_) => RtlCore::traced(),
-            None => RtlCore::new(),
-        };
+        let mut rtl = RtlCore::new();
         rtl.load_image(&image);
         if let Some(path) = trace {
             rtl.open_trace(path).map_err(|e| e.to_string())?;

@@ -7,114 +7,9 @@ use sim::format::from_bits;
 
 use crate::{ProbedState, StepOutput};
 
-mod fast {
+mod verilated {
     include!(concat!(env!("OUT_DIR"), "/vl_neuron_core.rs"));
 }
-mod traced {
-    include!(concat!(env!("OUT_DIR"), "/vl_neuron_core_traced.rs"));
-}
-
-/// The core's ports, whichever build of the model carries them.
-trait Ports {
-    fn eval(&mut self);
-    fn trace_open(&mut self, path: &Path) -> std::io::Result<()>;
-    fn trace_dump(&mut self, t: u64);
-    fn trace_close(&mut self);
-    fn set_clock(&mut self, v: u8);
-    fn set_reset(&mut self, v: u8);
-    fn set_host_address(&mut self, v: u16);
-    fn set_host_write_data(&mut self, v: u32);
-    fn set_host_write(&mut self, v: u8);
-    fn set_host_read(&mut self, v: u8);
-    fn set_start(&mut self, v: u8);
-    fn host_read_data(&self) -> u32;
-    fn host_read_valid(&self) -> u8;
-    fn busy(&self) -> u8;
-    fn spike_valid(&self) -> u8;
-    fn spike_neuron(&self) -> u16;
-    fn probe_valid(&self) -> u8;
-    fn probe_v(&self) -> u32;
-    fn probe_x0(&self) -> u16;
-    fn probe_x1(&self) -> u16;
-    fn probe_x2(&self) -> u16;
-    fn probe_x3(&self) -> u16;
-}
-
-macro_rules! ports {
-    ($model:ty) => {
-        impl Ports for $model {
-            fn eval(&mut self) {
-                <$model>::eval(self)
-            }
-            fn trace_open(&mut self, path: &Path) -> std::io::Result<()> {
-                <$model>::trace_open(self, path)
-            }
-            fn trace_dump(&mut self, t: u64) {
-                <$model>::trace_dump(self, t)
-            }
-            fn trace_close(&mut self) {
-                <$model>::trace_close(self)
-            }
-            fn set_clock(&mut self, v: u8) {
-                <$model>::set_clock(self, v)
-            }
-            fn set_reset(&mut self, v: u8) {
-                <$model>::set_reset(self, v)
-            }
-            fn set_host_address(&mut self, v: u16) {
-                <$model>::set_host_address(self, v)
-            }
-            fn set_host_write_data(&mut self, v: u32) {
-                <$model>::set_host_write_data(self, v)
-            }
-            fn set_host_write(&mut self, v: u8) {
-                <$model>::set_host_write(self, v)
-            }
-            fn set_host_read(&mut self, v: u8) {
-                <$model>::set_host_read(self, v)
-            }
-            fn set_start(&mut self, v: u8) {
-                <$model>::set_start(self, v)
-            }
-            fn host_read_data(&self) -> u32 {
-                <$model>::host_read_data(self)
-            }
-            fn host_read_valid(&self) -> u8 {
-                <$model>::host_read_valid(self)
-            }
-            fn busy(&self) -> u8 {
-                <$model>::busy(self)
-            }
-            fn spike_valid(&self) -> u8 {
-                <$model>::spike_valid(self)
-            }
-            fn spike_neuron(&self) -> u16 {
-                <$model>::spike_neuron(self)
-            }
-            fn probe_valid(&self) -> u8 {
-                <$model>::probe_valid(self)
-            }
-            fn probe_v(&self) -> u32 {
-                <$model>::probe_v(self)
-            }
-            fn probe_x0(&self) -> u16 {
-                <$model>::probe_x0(self)
-            }
-            fn probe_x1(&self) -> u16 {
-                <$model>::probe_x1(self)
-            }
-            fn probe_x2(&self) -> u16 {
-                <$model>::probe_x2(self)
-            }
-            fn probe_x3(&self) -> u16 {
-                <$model>::probe_x3(self)
-            }
-        }
-    };
-}
-
-ports!(fast::Model);
-ports!(traced::Model);
 
 /// Version of the Verilator that built the model.
 pub const VERILATOR_VERSION: &str = env!("VERILATOR_VERSION");
@@ -122,7 +17,7 @@ pub const VERILATOR_VERSION: &str = env!("VERILATOR_VERSION");
 /// A running RTL neuron core. Each clock is two evaluations (rising, then falling edge); a
 /// VCD, when open, records both.
 pub struct RtlCore {
-    model: Box<dyn Ports>,
+    model: verilated::Model,
     cycles: u64,
     tracing: bool,
 }
@@ -134,21 +29,10 @@ impl Default for RtlCore {
 }
 
 impl RtlCore {
-    /// A core after a reset (memories hold whatever they held: load an image), built for
-    /// speed: it cannot write a VCD.
+    /// A core after a reset (memories hold whatever they held: load an image).
     pub fn new() -> Self {
-        Self::with_model(Box::new(fast::Model::new()))
-    }
-
-    /// A core that can write a VCD of every signal ([`RtlCore::open_trace`]), about a
-    /// quarter slower.
-    pub fn traced() -> Self {
-        Self::with_model(Box::new(traced::Model::new()))
-    }
-
-    fn with_model(model: Box<dyn Ports>) -> Self {
         let mut core = RtlCore {
-            model,
+            model: verilated::Model::new(),
             cycles: 0,
             tracing: false,
         };
@@ -159,7 +43,7 @@ impl RtlCore {
     }
 
     /// Writes every signal of the core to `path` as VCD from now on (one time unit is half
-    /// a clock). Only a [`RtlCore::traced`] core can.
+    /// a clock).
     pub fn open_trace(&mut self, path: &Path) -> std::io::Result<()> {
         self.model.trace_open(path)?;
         self.tracing = true;
@@ -263,7 +147,7 @@ impl RtlCore {
     }
 
     fn probed(&self) -> ProbedState {
-        let m = &*self.model;
+        let m = &self.model;
         ProbedState {
             v: from_bits(m.probe_v().into(), 20) as i32,
             gates: [m.probe_x0(), m.probe_x1(), m.probe_x2(), m.probe_x3()],

@@ -176,24 +176,3 @@ fn a_step_takes_one_clock_per_neuron_plus_the_pipeline() {
         );
     }
 }
-
-#[cfg(has_verilator)]
-#[test]
-fn only_the_traced_build_writes_waveforms() {
-    let dir = tempfile::tempdir().unwrap();
-    let err = testbench::RtlCore::new()
-        .open_trace(&dir.path().join("fast.vcd"))
-        .unwrap_err();
-    assert!(err.to_string().contains("built without tracing"), "{err}");
-    let mut traced = testbench::RtlCore::traced();
-    let path = dir.path().join("traced.vcd");
-    traced.open_trace(&path).unwrap();
-    traced.tick();
-    traced.close_trace();
-    let text = std::fs::read_to_string(&path).unwrap();
-    assert!(
-        text.contains("$scope module neuron_core $end"),
-        "{}",
-        &text[..200]
-    );
-}
