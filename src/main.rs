@@ -93,6 +93,12 @@ enum Command {
         #[arg(long)]
         no_tables: bool,
     },
+    /// Check a chip configuration and print what it holds
+    Chip {
+        /// A TOML file or builtin:NAME (built in: small, brainfuse)
+        #[arg(default_value = "builtin:small")]
+        config: String,
+    },
     /// List the built-in channel sets, or print one as a starting point for your own
     Channels {
         /// Print this built-in set's TOML
@@ -198,6 +204,7 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Demo { out } => demo::run(&out),
+        Command::Chip { config } => neurofuse::chip::run(&config),
         Command::Verilog {
             out,
             channels,

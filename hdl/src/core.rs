@@ -47,6 +47,9 @@ pub const WRITE_BACK: usize = VOLTAGE_STAGE + voltage_update::LATENCY;
 // The delay lengths below are literal (rust-hdl block types); these tie them to the stages.
 const _: () = assert!(CHANNEL_STAGE == 9 && SUM_STAGE == 11 && VOLTAGE_STAGE == 13);
 const _: () = assert!(WRITE_BACK == 15);
+// The chip configuration's limits are this core's.
+const _: () = assert!(chip::MAX_NEURONS_PER_CORE as usize == crate::map::MAX_NEURONS);
+const _: () = assert!(chip::STEP_OVERHEAD_CLOCKS as usize == 1 + WRITE_BACK);
 
 #[derive(LogicBlock)]
 pub struct NeuronCore {

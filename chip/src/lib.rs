@@ -1,0 +1,14 @@
+//! The chip's configuration: mesh size, neurons and memory depths per core, word widths,
+//! router FIFOs, clock and time step. A file (TOML) with shipped examples
+//! (`builtin:small`, `builtin:brainfuse`); every value is checked, with a message naming
+//! the file, the field and what was expected. The format is documented in docs/chip.md.
+
+mod config;
+
+pub use config::{builtin_names, ChipConfig, ConfigError, Core, Mesh, Router, Timing, Words};
+
+/// Neurons one core's datapath can address (its 10-bit neuron index, `hdl::map`).
+pub const MAX_NEURONS_PER_CORE: u32 = 1024;
+/// Clocks a step spends besides one per neuron: the start and the datapath's pipeline
+/// depth (`hdl::core::WRITE_BACK`).
+pub const STEP_OVERHEAD_CLOCKS: u32 = 16;
