@@ -18,8 +18,8 @@ fn main() {
             writeln!(
                 out,
                 "#[multiversion(targets(\"x86_64+avx512f+avx512vl+avx512dq+avx2+fma\", \"x86_64+avx2+fma\"))]\n\
-                 fn step_{name}_{ty}<'p>(p: &StepParams<'p, {ty}>, v: &mut [{ty}], gates: &mut [Vec<{ty}>], i_ext: &[{ty}], spikes: &mut [u32]) {{\n\
-                 \x20   step_{name}::<{ty}>(p, v, gates, i_ext, spikes)\n}}\n"
+                 fn step_{name}_{ty}<'p>(p: &StepParams<'p, {ty}>, v: &mut [{ty}], gates: &mut [Vec<{ty}>], i_ext: &[{ty}], g_ext: &[{ty}], spikes: &mut [u32]) {{\n\
+                 \x20   step_{name}::<{ty}>(p, v, gates, i_ext, g_ext, spikes)\n}}\n"
             )
             .unwrap();
         }
@@ -49,7 +49,7 @@ fn generic_kernel(set: &ChannelSet) -> String {
     let name = &set.name;
     let ng = set.gates.len();
     let mut s = String::new();
-    writeln!(s, "#[inline(always)]\nfn step_{name}<R: Real>(p: &StepParams<'_, R>, v_mem: &mut [R], gates: &mut [Vec<R>], i_ext: &[R], spikes: &mut [u32]) {{").unwrap();
+    writeln!(s, "#[inline(always)]\nfn step_{name}<R: Real>(p: &StepParams<'_, R>, v_mem: &mut [R], gates: &mut [Vec<R>], i_ext: &[R], g_ext: &[R], spikes: &mut [u32]) {{").unwrap();
     writeln!(s, "    let n = v_mem.len();").unwrap();
     let names: Vec<String> = (0..ng).map(|g| format!("x{g}")).collect();
     writeln!(
@@ -63,7 +63,7 @@ fn generic_kernel(set: &ChannelSet) -> String {
     }
     writeln!(
         s,
-        "    let (i_ext, spikes) = (&i_ext[..n], &mut spikes[..n]);"
+        "    let (i_ext, g_ext, spikes) = (&i_ext[..n], &g_ext[..n], &mut spikes[..n]);"
     )
     .unwrap();
     writeln!(
@@ -127,7 +127,7 @@ fn generic_kernel(set: &ChannelSet) -> String {
     }
     writeln!(
         s,
-        "        let v_new = membrane(v, g_total, i_chan + i_ext[i], neg_dt_over_c);"
+        "        let v_new = membrane(v, g_total + g_ext[i], i_chan + i_ext[i], neg_dt_over_c);"
     )
     .unwrap();
     writeln!(s, "        spikes[i] += crossed(v_old, v_new, threshold);\n        v_mem[i] = v_new;\n    }}\n}}\n").unwrap();

@@ -58,8 +58,11 @@ pub struct Population<R> {
     pub v: Vec<R>,
     /// One vector per gate of the channel set, in its order.
     pub gates: Vec<Vec<R>>,
-    /// Injected current density, uA/cm^2, held over the next step.
+    /// Injected current density, uA/cm^2, held over the next step. Synapses add their
+    /// `g * E` (and current-based synapses their current) here.
     pub i_ext: Vec<R>,
+    /// Conductance added to the channels', mS/cm^2, held over the next step: synapses.
+    pub g_ext: Vec<R>,
     /// Upward threshold crossings so far, per neuron.
     pub spikes: Vec<u32>,
     /// Spike threshold, mV.
@@ -140,6 +143,7 @@ impl<R: Real> FloatEngine<R> {
             v: vec![R::from_f64(v0); n],
             gates: steady.iter().map(|&x| vec![R::from_f64(x); n]).collect(),
             i_ext: vec![R::default(); n],
+            g_ext: vec![R::default(); n],
             spikes: vec![0; n],
             threshold: R::from_f64(threshold),
         }
@@ -152,6 +156,7 @@ impl<R: Real> FloatEngine<R> {
             pop.gates.len() == self.set.gates.len()
                 && pop.gates.iter().all(|g| g.len() == n)
                 && pop.i_ext.len() == n
+                && pop.g_ext.len() == n
                 && pop.spikes.len() == n,
             "population does not match the engine's channel set"
         );
@@ -168,6 +173,7 @@ impl<R: Real> FloatEngine<R> {
                 &mut pop.v,
                 &mut pop.gates,
                 &pop.i_ext,
+                &pop.g_ext,
                 &mut pop.spikes,
             ),
             Kernel::Interpreted(prog) => R::interpreted_kernel()(
@@ -176,6 +182,7 @@ impl<R: Real> FloatEngine<R> {
                 &mut pop.v,
                 &mut pop.gates,
                 &pop.i_ext,
+                &pop.g_ext,
                 &mut pop.spikes,
             ),
         }

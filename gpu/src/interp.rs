@@ -38,7 +38,8 @@ pub struct Program {
     channels: Vec<Vec<(usize, i32)>>,
 }
 
-pub type InterpFn<R> = fn(&Program, &StepParams<'_, R>, &mut [R], &mut [Vec<R>], &[R], &mut [u32]);
+pub type InterpFn<R> =
+    fn(&Program, &StepParams<'_, R>, &mut [R], &mut [Vec<R>], &[R], &[R], &mut [u32]);
 
 impl Program {
     pub fn new(set: &ChannelSet) -> Program {
@@ -97,9 +98,10 @@ pub fn step_interpreted_f32<'p>(
     v: &mut [f32],
     gates: &mut [Vec<f32>],
     i_ext: &[f32],
+    g_ext: &[f32],
     spikes: &mut [u32],
 ) {
-    step_interpreted(prog, p, v, gates, i_ext, spikes)
+    step_interpreted(prog, p, v, gates, i_ext, g_ext, spikes)
 }
 
 #[multiversion(targets("x86_64+avx512f+avx512vl+avx512dq+avx2+fma", "x86_64+avx2+fma"))]
@@ -109,9 +111,10 @@ pub fn step_interpreted_f64<'p>(
     v: &mut [f64],
     gates: &mut [Vec<f64>],
     i_ext: &[f64],
+    g_ext: &[f64],
     spikes: &mut [u32],
 ) {
-    step_interpreted(prog, p, v, gates, i_ext, spikes)
+    step_interpreted(prog, p, v, gates, i_ext, g_ext, spikes)
 }
 
 #[inline(always)]
@@ -121,6 +124,7 @@ fn step_interpreted<R: Real>(
     v: &mut [R],
     gates: &mut [Vec<R>],
     i_ext: &[R],
+    g_ext: &[R],
     spikes: &mut [u32],
 ) {
     let n = v.len();
@@ -176,14 +180,20 @@ fn step_interpreted<R: Real>(
                 }
             }
         }
-        let (vs, ie, sp) = (
+        let (vs, ie, ge, sp) = (
             &mut v[start..start + len],
             &i_ext[start..start + len],
+            &g_ext[start..start + len],
             &mut spikes[start..start + len],
         );
         for l in 0..len {
             let v_old = vs[l];
-            let v_new = membrane(v_old, g_total[l], i_chan[l] + ie[l], p.neg_dt_over_c);
+            let v_new = membrane(
+                v_old,
+                g_total[l] + ge[l],
+                i_chan[l] + ie[l],
+                p.neg_dt_over_c,
+            );
             sp[l] += crossed(v_old, v_new, p.threshold);
             vs[l] = v_new;
         }

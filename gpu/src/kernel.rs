@@ -23,8 +23,8 @@ pub struct StepParams<'a, R> {
 }
 
 /// A kernel advances every neuron of a population by one step:
-/// `(params, v, gates (one vector per gate), i_ext, spike counters)`.
-pub type StepFn<R> = fn(&StepParams<'_, R>, &mut [R], &mut [Vec<R>], &[R], &mut [u32]);
+/// `(params, v, gates (one vector per gate), i_ext, g_ext, spike counters)`.
+pub type StepFn<R> = fn(&StepParams<'_, R>, &mut [R], &mut [Vec<R>], &[R], &[R], &mut [u32]);
 
 #[inline(always)]
 pub fn alpha_beta_to_inf_decay<R: Real>(alpha: R, beta: R, neg_dt: R) -> (R, R) {

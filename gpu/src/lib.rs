@@ -6,9 +6,11 @@
 pub mod engine;
 pub mod interp;
 pub mod kernel;
+pub mod network;
 pub mod real;
 
 mod compiled;
 
 pub use engine::{EngineError, FloatEngine, KernelKind, Population};
+pub use network::{FloatNetwork, Raster};
 pub use real::Real;

@@ -11,6 +11,7 @@ fn varied<R: Real>(engine: &FloatEngine<R>, n: usize) -> Population<R> {
         let u = k as f64 / n as f64;
         pop.v[k] = R::from_f64(-90.0 + 130.0 * u);
         pop.i_ext[k] = R::from_f64(-5.0 + 40.0 * ((k * 7919) % n) as f64 / n as f64);
+        pop.g_ext[k] = R::from_f64(((k * 31) % 17) as f64 * 0.1);
         for (g, gate) in pop.gates.iter_mut().enumerate() {
             gate[k] = R::from_f64(((k * (g + 3) * 104_729) % 1000) as f64 / 1000.0);
         }
