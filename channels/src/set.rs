@@ -101,6 +101,8 @@ pub struct ChannelSet {
     pub capacitance: f64,
     pub gates: Vec<Gate>,
     pub channels: Vec<Channel>,
+    /// The TOML text the set was read from (what a chip image or an export carries).
+    pub source: String,
 }
 
 #[derive(Deserialize)]
@@ -333,6 +335,7 @@ impl ChannelSet {
             capacitance: file.capacitance,
             gates,
             channels,
+            source: text.to_string(),
         })
     }
 

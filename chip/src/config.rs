@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::{MAX_NEURONS_PER_CORE, STEP_OVERHEAD_CLOCKS};
 
@@ -14,7 +14,7 @@ pub struct ConfigError {
     pub message: String,
 }
 
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct ChipConfig {
     pub name: String,
@@ -27,14 +27,14 @@ pub struct ChipConfig {
     pub timing: Timing,
 }
 
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Mesh {
     pub width: u32,
     pub height: u32,
 }
 
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Core {
     /// Neurons per core (power of two, at most [`MAX_NEURONS_PER_CORE`]).
@@ -47,19 +47,19 @@ pub struct Core {
     pub routes: u32,
 }
 
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Words {
     pub weight_bits: u32,
 }
 
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Router {
     pub fifo_depth: u32,
 }
 
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Timing {
     pub clock_mhz: f64,
@@ -76,7 +76,7 @@ pub fn builtin_names() -> Vec<&'static str> {
 }
 
 /// Bits to number `n` things (at least 1).
-fn index_bits(n: u32) -> u32 {
+pub fn index_bits(n: u32) -> u32 {
     (32 - n.saturating_sub(1).leading_zeros()).max(1)
 }
 
@@ -197,6 +197,11 @@ impl ChipConfig {
             );
         }
         Ok(())
+    }
+
+    /// The configuration as TOML (what [`ChipConfig::from_toml`] reads back).
+    pub fn to_toml(&self) -> String {
+        toml::to_string(self).expect("a chip configuration serializes")
     }
 
     pub fn cores(&self) -> u32 {

@@ -2,10 +2,15 @@
 //! router FIFOs, clock and time step. A file (TOML) with shipped examples
 //! (`builtin:small`, `builtin:brainfuse`); every value is checked, with a message naming
 //! the file, the field and what was expected. The format is documented in docs/chip.md.
+//! Also the chip image ([`image`]): a network's memory contents for one configuration.
 
 mod config;
+pub mod image;
 
-pub use config::{builtin_names, ChipConfig, ConfigError, Core, Mesh, Router, Timing, Words};
+pub use config::{
+    builtin_names, index_bits, ChipConfig, ConfigError, Core, Mesh, Router, Timing, Words,
+};
+pub use image::{ChipImage, CoreImage, ImageError};
 
 /// Neurons one core's datapath can address (its 10-bit neuron index, `hdl::map`).
 pub const MAX_NEURONS_PER_CORE: u32 = 1024;

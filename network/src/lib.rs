@@ -51,7 +51,7 @@ pub struct InitialState {
     pub v_mv: Vec<f64>,
     /// One vector per gate of the channel set; `None`: each gate at its steady state at `v_mv`.
     pub gates: Option<Vec<Vec<f64>>>,
-    /// One vector per receptor (its state's unit).
+    /// One vector per receptor: the state's magnitude (mS/cm^2 or uA/cm^2).
     pub receptors: Vec<Vec<f64>>,
 }
 
@@ -229,15 +229,10 @@ impl Network {
                     values.len()
                 ));
             }
-            let conductance = matches!(self.receptors[r].kind, ReceptorKind::Conductance { .. });
-            if let Some(i) = values
-                .iter()
-                .position(|&x| !x.is_finite() || (conductance && x < 0.0))
-            {
+            if let Some(i) = values.iter().position(|&x| !(x.is_finite() && x >= 0.0)) {
                 return fail(format!(
-                    "initial.receptors[{r}][{i}] = {}: expected a finite{} value",
-                    values[i],
-                    if conductance { ", non-negative" } else { "" }
+                    "initial.receptors[{r}][{i}] = {}: expected a finite, non-negative magnitude (the receptor gives the sign)",
+                    values[i]
                 ));
             }
         }

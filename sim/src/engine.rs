@@ -10,6 +10,13 @@
 //!    + I_ext` (saturated, S12.12);
 //! 5. `V += round(I * F[G >> 14] / 2^(17 + shift))`, saturated to S7.12.
 //!
+//! Synaptic receptors (exponential synapses) act in step 4, before the V update: per neuron
+//! and receptor, `s = min(state + acc, 2^24 - 1)` (the decayed state plus the weights
+//! delivered since the last step), then a conductance receptor adds like a channel with
+//! `G_c = s`, a current receptor adds `+-s` to `I`; finally `state = (s * decay) >> 18` and
+//! `acc = 0`. Deliveries only add non-negative magnitudes to a saturating accumulator, so
+//! the result does not depend on the order spikes arrive in.
+//!
 //! The order and widths are documented in `docs/fixed-point.md`; the RTL must match them.
 
 use channels::ChannelSet;
@@ -23,6 +30,8 @@ pub const MAX_GATES: usize = 4;
 pub const MAX_CHANNELS: usize = 4;
 /// Gating factors per channel, counting powers (`m^3 h` is 4).
 pub const MAX_FACTORS: u32 = 5;
+/// Synapse types per core (a synapse entry names one in 2 bits).
+pub const MAX_RECEPTORS: usize = 4;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct FixedError(pub String);
@@ -46,12 +55,65 @@ pub struct FixedChannel {
     pub factors: Vec<usize>,
 }
 
+/// How a receptor's state enters the membrane update.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FixedReceptorKind {
+    /// State is a conductance (U8.16) with this reversal potential (S7.12).
+    Conductance { reversal: i64 },
+    /// State is a current magnitude (U12.12), added or subtracted.
+    Current { excitatory: bool },
+}
+
+/// An exponential synapse type of a core.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FixedReceptor {
+    pub kind: FixedReceptorKind,
+    /// `exp(-dt / tau)`, U0.18.
+    pub decay: i64,
+}
+
+impl FixedReceptor {
+    pub fn conductance(reversal_mv: f64, tau_ms: f64, dt: f64) -> FixedReceptor {
+        FixedReceptor {
+            kind: FixedReceptorKind::Conductance {
+                reversal: mv_to_v(reversal_mv),
+            },
+            decay: decay_factor(tau_ms, dt),
+        }
+    }
+
+    pub fn current(excitatory: bool, tau_ms: f64, dt: f64) -> FixedReceptor {
+        FixedReceptor {
+            kind: FixedReceptorKind::Current { excitatory },
+            decay: decay_factor(tau_ms, dt),
+        }
+    }
+
+    /// Fractional bits of the state: 16 for a conductance (as G), 12 for a current (as I).
+    pub fn state_frac(&self) -> u32 {
+        match self.kind {
+            FixedReceptorKind::Conductance { .. } => G_FRAC,
+            FixedReceptorKind::Current { .. } => I_FRAC,
+        }
+    }
+}
+
+/// `exp(-dt / tau)` in U0.18, rounded, saturated below 1.
+pub fn decay_factor(tau_ms: f64, dt: f64) -> i64 {
+    sat_unsigned(
+        ((-dt / tau_ms).exp() * f64::from(1u32 << DECAY_FRAC)).round() as i64,
+        DECAY_MAX,
+    )
+}
+
 /// Everything a core needs for one channel set at one time step: the memory contents.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FixedEngine {
     pub gates: Vec<GateTable>,
     pub membrane: MembraneTable,
     pub channels: Vec<FixedChannel>,
+    /// Synapse types, at most [`MAX_RECEPTORS`].
+    pub receptors: Vec<FixedReceptor>,
     pub dt: f64,
     /// Steady state of each gate as a function of V (for initial states), from the set.
     set: ChannelSet,
@@ -69,6 +131,10 @@ pub struct FixedPopulation {
     pub spikes: Vec<u32>,
     /// S7.12.
     pub threshold: i32,
+    /// Per receptor and neuron: the decayed state (24 bits; format in [`FixedReceptor`]).
+    pub receptors: Vec<Vec<u32>>,
+    /// Per receptor and neuron: weights delivered since the last step (saturating 24 bits).
+    pub accumulators: Vec<Vec<u32>>,
 }
 
 impl FixedPopulation {
@@ -82,6 +148,13 @@ impl FixedPopulation {
 
     pub fn total_spikes(&self) -> u64 {
         self.spikes.iter().map(|&s| u64::from(s)).sum()
+    }
+
+    /// Adds `increment` to a receptor's accumulator (a spike arriving at a synapse).
+    #[inline]
+    pub fn deliver(&mut self, receptor: usize, neuron: usize, increment: u32) {
+        let acc = &mut self.accumulators[receptor][neuron];
+        *acc = (u64::from(*acc) + u64::from(increment)).min(SYN_MAX as u64) as u32;
     }
 }
 
@@ -149,9 +222,25 @@ impl FixedEngine {
             gates: gate_tables(set, dt),
             membrane,
             channels,
+            receptors: Vec::new(),
             dt,
             set: set.clone(),
         })
+    }
+
+    /// The same engine with these synapse types.
+    pub fn with_receptors(
+        mut self,
+        receptors: Vec<FixedReceptor>,
+    ) -> Result<FixedEngine, FixedError> {
+        if receptors.len() > MAX_RECEPTORS {
+            return Err(FixedError(format!(
+                "{} receptor types, but a core has {MAX_RECEPTORS}",
+                receptors.len()
+            )));
+        }
+        self.receptors = receptors;
+        Ok(self)
     }
 
     /// `n` neurons at `v0` mV, gates at their steady state there (rounded to U0.16).
@@ -167,6 +256,8 @@ impl FixedEngine {
             i_ext: vec![0; n],
             spikes: vec![0; n],
             threshold: mv_to_v(threshold_mv) as i32,
+            receptors: vec![vec![0; n]; self.receptors.len()],
+            accumulators: vec![vec![0; n]; self.receptors.len()],
         }
     }
 
@@ -177,7 +268,11 @@ impl FixedEngine {
             pop.gates.len() == self.gates.len()
                 && pop.gates.iter().all(|g| g.len() == n)
                 && pop.i_ext.len() == n
-                && pop.spikes.len() == n,
+                && pop.spikes.len() == n
+                && pop.receptors.len() == self.receptors.len()
+                && pop.accumulators.len() == self.receptors.len()
+                && pop.receptors.iter().all(|r| r.len() == n)
+                && pop.accumulators.iter().all(|a| a.len() == n),
             "population does not match the engine's channel set"
         );
         step_population(self, pop);
@@ -240,6 +335,24 @@ fn step_population(engine: &FixedEngine, pop: &mut FixedPopulation) {
                 let drive = round_shift(ch.reversal - i64::from(v[l]), V_FRAC - DRIVE_FRAC);
                 g_total[l] += gc;
                 i_total[l] += round_shift(gc * drive, G_FRAC + DRIVE_FRAC - I_FRAC);
+            }
+        }
+        for (r, receptor) in engine.receptors.iter().enumerate() {
+            let state = &mut pop.receptors[r][start..start + len];
+            let acc = &mut pop.accumulators[r][start..start + len];
+            for l in 0..len {
+                let s = (i64::from(state[l]) + i64::from(acc[l])).min(SYN_MAX);
+                match receptor.kind {
+                    FixedReceptorKind::Conductance { reversal } => {
+                        let drive = round_shift(reversal - i64::from(v[l]), V_FRAC - DRIVE_FRAC);
+                        g_total[l] += s;
+                        i_total[l] += round_shift(s * drive, G_FRAC + DRIVE_FRAC - I_FRAC);
+                    }
+                    FixedReceptorKind::Current { excitatory: true } => i_total[l] += s,
+                    FixedReceptorKind::Current { excitatory: false } => i_total[l] -= s,
+                }
+                state[l] = ((s * receptor.decay) >> DECAY_FRAC) as u32;
+                acc[l] = 0;
             }
         }
         let factor = &engine.membrane.factor;

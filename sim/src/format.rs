@@ -38,6 +38,15 @@ pub const G_BIN_SHIFT: u32 = 14;
 /// Membrane-table entries: U0.17 in 17 bits, scaled by 2^membrane_shift (per dt/C).
 pub const MEMBRANE_FRAC: u32 = 17;
 
+/// Synaptic receptor state, 24 bits unsigned: a conductance in U8.16 (mS/cm^2, the format
+/// of G) or a current magnitude in U12.12 (uA/cm^2, the format of I); the receptor's
+/// polarity gives a current its sign.
+pub const SYN_BITS: u32 = 24;
+pub const SYN_MAX: i64 = (1 << SYN_BITS) - 1;
+/// Per-step receptor decay `exp(-dt / tau)`: U0.18.
+pub const DECAY_FRAC: u32 = 18;
+pub const DECAY_MAX: i64 = (1 << DECAY_FRAC) - 1;
+
 /// Rounds half up while dropping `shift` fractional bits: `(x + 2^(shift-1)) >> shift`, the
 /// adder-plus-wiring the hardware uses. `shift` must be at least 1.
 #[inline(always)]

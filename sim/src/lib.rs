@@ -3,6 +3,10 @@
 
 pub mod engine;
 pub mod format;
+pub mod network;
 pub mod tables;
 
-pub use engine::{current_to_fixed, FixedEngine, FixedError, FixedPopulation};
+pub use engine::{
+    current_to_fixed, FixedEngine, FixedError, FixedPopulation, FixedReceptor, FixedReceptorKind,
+};
+pub use network::{ChipModel, ModelError, Traffic};
