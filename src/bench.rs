@@ -1,4 +1,5 @@
-//! The standard workloads of `../shared/bench/README.md` (B1 for now).
+//! The standard workloads of `../shared/bench/README.md`: B1 (independent neurons) and B2
+//! (the COBAHH network).
 
 use std::time::Instant;
 
@@ -118,4 +119,106 @@ fn b1_float<R: Real>(set: &ChannelSet, b: B1) -> Result<(f64, u64, String)> {
         pop.total_spikes(),
         eng.kernel_kind().to_string(),
     ))
+}
+
+#[derive(Clone, Debug)]
+pub struct B2Result {
+    pub engine: Engine,
+    pub run_s: f64,
+    pub spikes: u64,
+    pub syn_events: u64,
+    /// Chip model only: compile time and spike packets / router hops.
+    pub compile_s: Option<f64>,
+    pub packets: Option<u64>,
+    pub hops: Option<u64>,
+}
+
+impl B2Result {
+    pub fn to_json(&self) -> serde_json::Value {
+        let (engine, precision) = match self.engine {
+            Engine::Float(p) => ("float", Some(p.to_string())),
+            Engine::Fixed => ("fixed", None),
+            Engine::Rtl => ("rtl", None),
+        };
+        let updates = (network::cobahh::NEURONS * network::cobahh::STEPS) as f64;
+        json!({
+            "bench": "b2",
+            "engine": engine,
+            "precision": precision,
+            "run_s": self.run_s,
+            "spikes": self.spikes,
+            "updates_per_s": updates / self.run_s,
+            "syn_events": self.syn_events,
+            "syn_events_per_s": self.syn_events as f64 / self.run_s,
+            "compile_s": self.compile_s,
+            "packets": self.packets,
+            "hops": self.hops,
+        })
+    }
+}
+
+/// B2: COBAHH, 4,000 Traub-Miles neurons and 320,036 conductance synapses, 100 ms. The
+/// fixed engine runs it as a chip image on the BrainFuse-scale configuration.
+pub fn run_b2(engine: Engine) -> Result<B2Result> {
+    use network::cobahh;
+    let net = cobahh::b2()?;
+    let steps = cobahh::STEPS;
+    match engine {
+        Engine::Float(p) => {
+            let (run_s, counts) = match p {
+                Precision::F32 => b2_float::<f32>(&net)?,
+                Precision::F64 => b2_float::<f64>(&net)?,
+            };
+            let syn_events = net
+                .out_degree()
+                .iter()
+                .zip(&counts)
+                .map(|(&d, &c)| u64::from(d) * u64::from(c))
+                .sum();
+            Ok(B2Result {
+                engine,
+                run_s,
+                spikes: counts.iter().map(|&c| u64::from(c)).sum(),
+                syn_events,
+                compile_s: None,
+                packets: None,
+                hops: None,
+            })
+        }
+        Engine::Fixed => {
+            let config = chip::ChipConfig::builtin("brainfuse")?;
+            let start = Instant::now();
+            let compiled = compiler::compile(&net, &config)?;
+            let compile_s = start.elapsed().as_secs_f64();
+            let mut model = sim::ChipModel::new(&compiled.image)?;
+            let start = Instant::now();
+            for _ in 0..steps {
+                model.tick(&[]);
+            }
+            let run_s = start.elapsed().as_secs_f64();
+            let t = model.traffic();
+            Ok(B2Result {
+                engine,
+                run_s,
+                spikes: t.spikes,
+                syn_events: t.synaptic_events,
+                compile_s: Some(compile_s),
+                packets: Some(t.packets),
+                hops: Some(t.hops),
+            })
+        }
+        Engine::Rtl => anyhow::bail!(
+            "B2 on the RTL needs the chip's RTL (synapse memory and router), which is not built yet; run --engine fixed"
+        ),
+    }
+}
+
+fn b2_float<R: Real>(net: &network::Network) -> Result<(f64, Vec<u32>)> {
+    let mut model = gpu::FloatNetwork::<R>::new(net, network::cobahh::DT_MS)?;
+    let start = Instant::now();
+    for _ in 0..network::cobahh::STEPS {
+        model.step(&[]);
+    }
+    let run_s = start.elapsed().as_secs_f64();
+    Ok((run_s, model.pop.spikes.clone()))
 }

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use channels::ChannelSet;
 use clap::{Parser, Subcommand, ValueEnum};
-use neurofuse::bench::{run_b1, B1};
+use neurofuse::bench::{run_b1, run_b2, B1};
 use neurofuse::neuron::{simulate, simulate_registers_traced, write_vcd, Engine, Precision};
 use neurofuse::{demo, trace, verilog};
 
@@ -110,6 +110,8 @@ enum Command {
 enum Workload {
     /// 10,000 independent squid HH neurons, 100 ms
     B1,
+    /// COBAHH: 4,000 Traub-Miles neurons, 320,036 conductance synapses, 100 ms
+    B2,
 }
 
 fn load_channels(spec: Option<&str>) -> Result<ChannelSet> {
@@ -187,7 +189,7 @@ fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Bench {
-            workload: Workload::B1,
+            workload,
             engine,
             precision,
             repeat,
@@ -196,11 +198,18 @@ fn run(cli: Cli) -> Result<()> {
             if repeat == 0 {
                 bail!("--repeat must be at least 1");
             }
-            let mut runs = (0..repeat)
-                .map(|_| run_b1(B1::default(), engine))
+            // The median run by run time.
+            let median = |mut runs: Vec<(f64, serde_json::Value)>| {
+                runs.sort_by(|a, b| a.0.total_cmp(&b.0));
+                runs.swap_remove(runs.len() / 2).1
+            };
+            let runs = (0..repeat)
+                .map(|_| match workload {
+                    Workload::B1 => run_b1(B1::default(), engine).map(|r| (r.run_s, r.to_json())),
+                    Workload::B2 => run_b2(engine).map(|r| (r.run_s, r.to_json())),
+                })
                 .collect::<Result<Vec<_>>>()?;
-            runs.sort_by(|a, b| a.run_s.total_cmp(&b.run_s));
-            println!("{}", runs[runs.len() / 2].to_json());
+            println!("{}", median(runs));
             Ok(())
         }
         Command::Demo { out } => demo::run(&out),

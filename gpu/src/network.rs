@@ -130,17 +130,18 @@ impl<R: Real> FloatNetwork<R> {
         let pop = &mut self.pop;
         pop.i_ext.copy_from_slice(&self.bias);
         pop.g_ext.fill(R::default());
+        // Plain multiply-add: `R::mul_add` outside the multiversioned kernels is a libm call.
         for (state, action) in self.receptors.iter().zip(&self.actions) {
             match *action {
                 Action::Conductance { reversal } => {
                     for i in 0..state.len() {
                         pop.g_ext[i] = pop.g_ext[i] + state[i];
-                        pop.i_ext[i] = R::mul_add(state[i], reversal, pop.i_ext[i]);
+                        pop.i_ext[i] = pop.i_ext[i] + state[i] * reversal;
                     }
                 }
                 Action::Current { sign } => {
                     for i in 0..state.len() {
-                        pop.i_ext[i] = R::mul_add(state[i], sign, pop.i_ext[i]);
+                        pop.i_ext[i] = pop.i_ext[i] + state[i] * sign;
                     }
                 }
             }
