@@ -148,6 +148,7 @@ impl B2Result {
             "run_s": self.run_s,
             "spikes": self.spikes,
             "updates_per_s": updates / self.run_s,
+            "ticks_per_s": network::cobahh::STEPS as f64 / self.run_s,
             "syn_events": self.syn_events,
             "syn_events_per_s": self.syn_events as f64 / self.run_s,
             "compile_s": self.compile_s,
