@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod chip;
 pub mod demo;
+pub mod image;
 pub mod metrics;
 pub mod neuron;
 pub mod plot;

@@ -99,6 +99,31 @@ enum Command {
         #[arg(default_value = "builtin:small")]
         config: String,
     },
+    /// Compile a network into a chip image (naive placement for now)
+    Image {
+        /// b2 (COBAHH), b2-reduced:N (its first N neurons) or random:SEED
+        #[arg(long, default_value = "random:1")]
+        network: String,
+        /// Chip configuration: a TOML file or builtin:NAME
+        #[arg(long, default_value = "builtin:small")]
+        config: String,
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+    /// Run a chip image on the bit-accurate chip model: spikes.csv, raster.svg, a JSON summary
+    Run {
+        /// The image directory (from `neurofuse image`)
+        image: PathBuf,
+        #[arg(long, default_value_t = 4000)]
+        ticks: usize,
+        /// Poisson rate of every external input, Hz
+        #[arg(long, default_value_t = 0.0)]
+        input_rate: f64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, value_name = "DIR", default_value = "neurofuse-run")]
+        out: PathBuf,
+    },
     /// List the built-in channel sets, or print one as a starting point for your own
     Channels {
         /// Print this built-in set's TOML
@@ -214,6 +239,18 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Demo { out } => demo::run(&out),
         Command::Chip { config } => neurofuse::chip::run(&config),
+        Command::Image {
+            network,
+            config,
+            out,
+        } => neurofuse::image::compile(&network, &config, &out),
+        Command::Run {
+            image,
+            ticks,
+            input_rate,
+            seed,
+            out,
+        } => neurofuse::image::run(&image, ticks, input_rate, seed, &out),
         Command::Verilog {
             out,
             channels,

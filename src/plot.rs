@@ -92,3 +92,39 @@ pub fn traces_with_error(path: &Path, title: &str, t_ms: &[f64], series: &[Serie
     root.present().map_err(|e| err(&e))?;
     Ok(())
 }
+
+/// A spike raster: one dot per (time in ms, neuron).
+pub fn raster(
+    path: &Path,
+    title: &str,
+    spikes: &[(f64, u32)],
+    t_end_ms: f64,
+    neurons: usize,
+) -> Result<()> {
+    let err =
+        |e: &dyn std::fmt::Display| anyhow!("{}: cannot draw the raster: {e}", path.display());
+    let root = SVGBackend::new(path, (1000, 600)).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| err(&e))?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, ("sans-serif", 20))
+        .margin(10)
+        .x_label_area_size(35)
+        .y_label_area_size(55)
+        .build_cartesian_2d(0.0..t_end_ms.max(1e-3), 0.0..(neurons.max(1) as f64))
+        .map_err(|e| err(&e))?;
+    chart
+        .configure_mesh()
+        .x_desc("t (ms)")
+        .y_desc("neuron")
+        .draw()
+        .map_err(|e| err(&e))?;
+    chart
+        .draw_series(
+            spikes
+                .iter()
+                .map(|&(t, n)| Circle::new((t, f64::from(n) + 0.5), 1, BLACK.filled())),
+        )
+        .map_err(|e| err(&e))?;
+    root.present().map_err(|e| err(&e))?;
+    Ok(())
+}
