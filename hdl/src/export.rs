@@ -38,8 +38,37 @@ pub fn verilog(core: &mut NeuronCore) -> String {
     clean_names(&generate_verilog(core), TOP)
 }
 
+/// Name of the router node's module (and file, `spike_router.v`).
+pub const ROUTER_TOP: &str = "spike_router";
+
+/// The router node's Verilog with input FIFOs of `fifo_depth` packets (a power of two from
+/// 2 to 1,024, as `router.fifo_depth` of a chip configuration).
+pub fn router_verilog(fifo_depth: u32) -> String {
+    fn of<const A: usize, const A1: usize>() -> String {
+        let mut node = crate::router::SpikeRouter::<A, A1>::default();
+        node.connect_all();
+        clean_names(&generate_verilog(&node), ROUTER_TOP)
+    }
+    match fifo_depth {
+        2 => of::<1, 2>(),
+        4 => of::<2, 3>(),
+        8 => of::<3, 4>(),
+        16 => of::<4, 5>(),
+        32 => of::<5, 6>(),
+        64 => of::<6, 7>(),
+        128 => of::<7, 8>(),
+        256 => of::<8, 9>(),
+        512 => of::<9, 10>(),
+        1024 => of::<10, 11>(),
+        d => panic!("router FIFO depth {d}: expected a power of two from 2 to 1024"),
+    }
+}
+
 /// Verilator lint waivers for rust-hdl's own constructs, each explained (a `.vlt` file).
 pub const VERILATOR_WAIVERS: &str = include_str!("waivers.vlt");
+
+/// FIFO depth of the exported router node (`builtin:small`'s `router.fifo_depth`).
+pub const ROUTER_FIFO_DEPTH: u32 = 8;
 
 /// What [`export`] wrote.
 #[derive(Debug)]
@@ -72,6 +101,10 @@ pub fn export(dir: &Path, tables: Option<&FixedEngine>) -> std::io::Result<Expor
     }
     let path = dir.join(format!("{TOP}.v"));
     std::fs::write(&path, verilog(&mut core))?;
+    std::fs::write(
+        dir.join(format!("{ROUTER_TOP}.v")),
+        router_verilog(ROUTER_FIFO_DEPTH),
+    )?;
     let waivers = dir.join(format!("{TOP}.vlt"));
     std::fs::write(&waivers, VERILATOR_WAIVERS)?;
     Ok(Exported {

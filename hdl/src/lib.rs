@@ -19,6 +19,7 @@ pub mod map;
 pub mod membrane_sum;
 pub mod parameters;
 pub mod ram;
+pub mod router;
 pub mod voltage_update;
 
 pub use crate::core::NeuronCore;

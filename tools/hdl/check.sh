@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Exports the core's Verilog and checks it with every tool that consumes it: Verilator lint
+# Exports the core's and the router node's Verilog and checks them with every tool that consumes it: Verilator lint
 # (-Wall, waivers only for rust-hdl's constructs: hdl/src/waivers.vlt), Icarus Verilog
 # (-g2012), Yosys (synth_xilinx, synth_ice40, generic synth), then prints the hardware cost
 # per block. Usage: tools/hdl/check.sh [OUT_DIR]. FULL_SYNTH=1 runs the generic `synth` to
@@ -29,6 +29,12 @@ else
   echo "== yosys synth (to fine-grained mapping; FULL_SYNTH=1 for all of it)"
   yosys -q -l yosys_generic.log -p "read_verilog $top.v; synth -top $top -run begin:fine; stat"
 fi
+
+echo "== the router node: verilator -Wall, iverilog, synth_xilinx"
+verilator --lint-only -Wall --top-module spike_router "$top.vlt" spike_router.v
+iverilog -g2012 -s spike_router -o spike_router.vvp spike_router.v
+yosys -q -l yosys_router_xilinx.log -p "read_verilog spike_router.v; synth_xilinx -flatten -top spike_router; stat"
+python3 "$root/tools/hdl/resources.py" yosys_router_xilinx.log | tee resources_router_xilinx.txt
 
 echo "== hardware cost per block, Xilinx 7-series (synth_xilinx, hierarchy kept)"
 python3 "$root/tools/hdl/resources.py" yosys_xilinx.log | tee resources_xilinx.txt
