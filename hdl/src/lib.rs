@@ -17,6 +17,7 @@ pub mod factor_stage;
 pub mod gate_update;
 pub mod map;
 pub mod membrane_sum;
+pub mod mesh;
 pub mod parameters;
 pub mod ram;
 pub mod router;
