@@ -5,6 +5,7 @@
 //! Without Verilator at build time the crate still builds; `RTL_AVAILABLE` is false and
 //! the RTL tests say they were skipped.
 
+pub mod icarus;
 #[cfg(has_verilator)]
 pub mod rtl_core;
 pub mod state_vcd;

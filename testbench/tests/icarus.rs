@@ -3,8 +3,6 @@
 //! the same file; agreeing with both is evidence that the Verilog means what `sim` computes,
 //! not only what one simulator makes of it.
 
-use std::process::Command;
-
 use hdl::map::{self, CoreImage};
 use sim::format::{from_bits, to_bits, I_BITS};
 use sim::{current_to_fixed, FixedEngine};
@@ -59,18 +57,9 @@ module tb;
 endmodule
 "#;
 
-fn have(tool: &str) -> bool {
-    Command::new(tool).arg("-V").output().is_ok()
-}
-
 #[test]
 fn icarus_runs_the_exported_verilog_bit_exact_with_sim() {
-    if !(have("iverilog") && have("vvp")) {
-        assert!(
-            std::env::var("NEUROFUSE_REQUIRE_VERILATOR").is_err(),
-            "the hardware tools are required but iverilog/vvp are missing"
-        );
-        eprintln!("SKIPPED: Icarus Verilog is not installed (tools/install-hdl-tools.sh)");
+    if !testbench::icarus::available() {
         return;
     }
     let set = channels::ChannelSet::builtin("hh_squid").unwrap();
@@ -106,35 +95,7 @@ fn icarus_runs_the_exported_verilog_bit_exact_with_sim() {
         );
     std::fs::write(dir.path().join("tb.v"), bench).unwrap();
 
-    let compile = Command::new("iverilog")
-        .current_dir(dir.path())
-        .args([
-            "-g2012",
-            "-s",
-            "tb",
-            "-o",
-            "tb.vvp",
-            "tb.v",
-            "neuron_core.v",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        compile.status.success(),
-        "iverilog: {}",
-        String::from_utf8_lossy(&compile.stderr)
-    );
-    let run = Command::new("vvp")
-        .current_dir(dir.path())
-        .args(["-n", "tb.vvp"])
-        .output()
-        .unwrap();
-    assert!(
-        run.status.success(),
-        "vvp: {}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let stdout = String::from_utf8(run.stdout).unwrap();
+    let stdout = testbench::icarus::run(dir.path(), "tb", &["tb.v", "neuron_core.v"], &[]);
     let got: Vec<(usize, i64, bool)> = stdout
         .lines()
         .filter_map(|l| l.strip_prefix("v "))

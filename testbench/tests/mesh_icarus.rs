@@ -4,7 +4,6 @@
 //! address names, in order per (source, destination), with no packet offered off an edge.
 
 use std::collections::HashMap;
-use std::process::Command;
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -58,10 +57,6 @@ module tb;
 endmodule
 "#;
 
-fn have(tool: &str) -> bool {
-    Command::new(tool).arg("-V").output().is_ok()
-}
-
 fn run_mesh(width: u32, height: u32, per_core: usize, hot_fraction: f64, seed: u64) {
     let n = (width * height) as usize;
     let dir = tempfile::tempdir().unwrap();
@@ -92,27 +87,16 @@ fn run_mesh(width: u32, height: u32, per_core: usize, hot_fraction: f64, seed: u
     }
     let hex: String = packets.iter().map(|p| format!("{p:08x}\n")).collect();
     std::fs::write(dir.path().join("packets.hex"), hex).unwrap();
-    let compile = Command::new("iverilog")
-        .current_dir(dir.path())
-        .args(["-g2012", "-s", "tb", "-o", "mesh.vvp"])
-        .args(["-P", &format!("tb.N={n}")])
-        .args(["-P", &format!("tb.PER_CORE={per_core}")])
-        .args(["-P", &format!("tb.SEED={seed}")])
-        .args(["spike_router.v", "spike_mesh.v", "tb.v"])
-        .output()
-        .unwrap();
-    assert!(
-        compile.status.success(),
-        "iverilog: {}",
-        String::from_utf8_lossy(&compile.stderr)
+    let log = testbench::icarus::run(
+        dir.path(),
+        "tb",
+        &["spike_router.v", "spike_mesh.v", "tb.v"],
+        &[
+            format!("N={n}"),
+            format!("PER_CORE={per_core}"),
+            format!("SEED={seed}"),
+        ],
     );
-    let run = Command::new("vvp")
-        .current_dir(dir.path())
-        .arg("mesh.vvp")
-        .output()
-        .unwrap();
-    let log = String::from_utf8_lossy(&run.stdout);
-    assert!(run.status.success(), "vvp: {log}");
     let mut seen: HashMap<u32, usize> = HashMap::new();
     let mut last: HashMap<(u32, usize), u32> = HashMap::new();
     let mut full = vec![false; n];
@@ -170,12 +154,7 @@ fn run_mesh(width: u32, height: u32, per_core: usize, hot_fraction: f64, seed: u
 
 #[test]
 fn the_mesh_delivers_every_packet_once_under_load() {
-    if !(have("iverilog") && have("vvp")) {
-        assert!(
-            std::env::var("NEUROFUSE_REQUIRE_VERILATOR").is_err(),
-            "the hardware tools are required but iverilog/vvp are missing"
-        );
-        eprintln!("SKIPPED: Icarus Verilog is not installed (tools/install-hdl-tools.sh)");
+    if !testbench::icarus::available() {
         return;
     }
     run_mesh(2, 2, 200, 0.0, 1);
