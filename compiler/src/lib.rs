@@ -18,6 +18,9 @@ use network::Network;
 
 pub use quantize::{QuantizationReport, ReceptorQuantization};
 
+// A network's receptor limit is the chip's.
+const _: () = assert!(network::MAX_RECEPTORS == chip::image::MAX_RECEPTORS);
+
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("cannot compile network '{network}' for chip '{chip}': {message}")]
 pub struct CompileError {

@@ -1,10 +1,10 @@
 //! Network values in the chip's formats, and how much the rounding cost.
 
 use channels::ChannelSet;
-use chip::image::{ReceptorImage, ReceptorImageKind};
+use chip::image::ReceptorImage;
 use chip::ChipConfig;
 use network::{Network, ReceptorKind};
-use sim::format::{mv_to_v, sat_unsigned, GATE_MAX, G_FRAC, I_FRAC, SYN_MAX};
+use sim::format::{gate_to_fixed, mv_to_v, sat_unsigned, G_FRAC, I_FRAC, SYN_MAX};
 use sim::{current_to_fixed, FixedEngine, FixedReceptor};
 
 /// Quantized per-neuron state (network order) and chip-wide values.
@@ -130,20 +130,7 @@ pub(crate) fn quantize(
                 FixedReceptor::current(excitatory, rec.tau_ms, dt)
             }
         };
-        receptors.push(ReceptorImage {
-            kind: match fixed.kind {
-                sim::FixedReceptorKind::Conductance { reversal } => {
-                    ReceptorImageKind::Conductance {
-                        reversal: reversal as i32,
-                    }
-                }
-                sim::FixedReceptorKind::Current { excitatory } => {
-                    ReceptorImageKind::Current { excitatory }
-                }
-            },
-            decay: fixed.decay as u32,
-            weight_shift: shift,
-        });
+        receptors.push(fixed.to_image(shift));
         report.push(ReceptorQuantization {
             name: rec.name.clone(),
             shift,
@@ -172,11 +159,7 @@ pub(crate) fn quantize(
         gates: net
             .initial_gates()
             .iter()
-            .map(|g| {
-                g.iter()
-                    .map(|&x| sat_unsigned((x * 65536.0).round() as i64, GATE_MAX) as u16)
-                    .collect()
-            })
+            .map(|g| g.iter().map(|&x| gate_to_fixed(x)).collect())
             .collect(),
         bias: net.bias.iter().map(|&b| current_to_fixed(b)).collect(),
         receptor_state: net

@@ -31,7 +31,7 @@ pub const MAX_CHANNELS: usize = 4;
 /// Gating factors per channel, counting powers (`m^3 h` is 4).
 pub const MAX_FACTORS: u32 = 5;
 /// Synapse types per core (a synapse entry names one in 2 bits).
-pub const MAX_RECEPTORS: usize = 4;
+pub const MAX_RECEPTORS: usize = chip::image::MAX_RECEPTORS;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct FixedError(pub String);
@@ -86,6 +86,35 @@ impl FixedReceptor {
         FixedReceptor {
             kind: FixedReceptorKind::Current { excitatory },
             decay: decay_factor(tau_ms, dt),
+        }
+    }
+
+    /// As a chip image holds it, with the compiler's weight shift.
+    pub fn to_image(&self, weight_shift: u32) -> chip::image::ReceptorImage {
+        use chip::image::ReceptorImageKind as Kind;
+        chip::image::ReceptorImage {
+            kind: match self.kind {
+                FixedReceptorKind::Conductance { reversal } => Kind::Conductance {
+                    reversal: reversal as i32,
+                },
+                FixedReceptorKind::Current { excitatory } => Kind::Current { excitatory },
+            },
+            decay: self.decay as u32,
+            weight_shift,
+        }
+    }
+
+    /// From a chip image's receptor (its weight shift is the delivery's business).
+    pub fn from_image(image: &chip::image::ReceptorImage) -> FixedReceptor {
+        use chip::image::ReceptorImageKind as Kind;
+        FixedReceptor {
+            kind: match image.kind {
+                Kind::Conductance { reversal } => FixedReceptorKind::Conductance {
+                    reversal: reversal.into(),
+                },
+                Kind::Current { excitatory } => FixedReceptorKind::Current { excitatory },
+            },
+            decay: image.decay.into(),
         }
     }
 
@@ -249,10 +278,7 @@ impl FixedEngine {
         let steady = self.set.steady_state(v_to_mv(v0));
         FixedPopulation {
             v: vec![v0 as i32; n],
-            gates: steady
-                .iter()
-                .map(|&x| vec![sat_unsigned((x * 65536.0).round() as i64, GATE_MAX) as u16; n])
-                .collect(),
+            gates: steady.iter().map(|&x| vec![gate_to_fixed(x); n]).collect(),
             i_ext: vec![0; n],
             spikes: vec![0; n],
             threshold: mv_to_v(threshold_mv) as i32,

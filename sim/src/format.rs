@@ -84,6 +84,11 @@ pub fn from_bits(raw: u64, width: u32) -> i64 {
     ((raw << (64 - width)) as i64) >> (64 - width)
 }
 
+/// The gate register nearest to the fraction `x` (U0.16, saturating).
+pub fn gate_to_fixed(x: f64) -> u16 {
+    sat_unsigned((x * 65536.0).round() as i64, GATE_MAX) as u16
+}
+
 /// Millivolts of a V register.
 pub fn v_to_mv(v: i64) -> f64 {
     v as f64 / f64::from(1u32 << V_FRAC)

@@ -9,10 +9,20 @@
 //! Delivery order cannot change a result (saturating sums of non-negative increments).
 
 use channels::ChannelSet;
-use chip::image::{ReceptorImageKind, Route};
+use chip::image::Route;
 use chip::{ChipImage, CoreImage};
 
-use crate::engine::{FixedEngine, FixedPopulation, FixedReceptor, FixedReceptorKind};
+use crate::engine::{FixedEngine, FixedPopulation, FixedReceptor};
+use crate::format::{DECAY_FRAC, GATE_FRAC, I_BITS, SYN_BITS, V_BITS};
+
+// The image's word widths (chip cannot depend on sim) are the datapath's formats.
+const _: () = assert!(
+    chip::image::V_BITS == V_BITS
+        && chip::image::GATE_BITS == GATE_FRAC
+        && chip::image::BIAS_BITS == I_BITS
+        && chip::image::RECEPTOR_STATE_BITS == SYN_BITS
+        && chip::image::DECAY_BITS == DECAY_FRAC
+);
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("chip image: {0}")]
@@ -50,17 +60,7 @@ impl ChipModel {
         let receptors = image
             .receptors
             .iter()
-            .map(|r| FixedReceptor {
-                kind: match r.kind {
-                    ReceptorImageKind::Conductance { reversal } => FixedReceptorKind::Conductance {
-                        reversal: reversal.into(),
-                    },
-                    ReceptorImageKind::Current { excitatory } => {
-                        FixedReceptorKind::Current { excitatory }
-                    }
-                },
-                decay: r.decay.into(),
-            })
+            .map(FixedReceptor::from_image)
             .collect();
         let engine = FixedEngine::new(&set, image.config.timing.dt_ms)
             .and_then(|e| e.with_receptors(receptors))
