@@ -10,8 +10,9 @@
 //! | 1 | V, gates, I_ext out; gate tables read row(V) |
 //! | 2-3 | gate units: `x += round((inf - x) k / 2^18)` |
 //! | 4-8 | factor stages: open fraction of each channel |
-//! | 9-10 | channel units: conductance, driving force, current term |
-//! | 11 | membrane sums: G, I (saturated once) |
+//! | 8 | receptor memories read n (state, accumulated weights) |
+//! | 9-10 | channel and receptor units: conductance, driving force, current term |
+//! | 11 | membrane sums: G, I (saturated once); receptor state written back, accumulator cleared |
 //! | 12 | membrane table read F(G) |
 //! | 13-14 | voltage update, spike flag |
 //! | 15 | write-back of V and gates; spike and probe outputs |
@@ -31,6 +32,7 @@ use crate::gate_update::{self, GateUpdate};
 use crate::membrane_sum::MembraneSum;
 use crate::parameters::ParameterRegisters;
 use crate::ram::SyncRam;
+use crate::receptor_unit::{self, ReceptorUnit};
 use crate::voltage_update::{self, VoltageUpdate};
 
 /// Factor slots per channel unit (`sim::engine::MAX_FACTORS`).
@@ -47,6 +49,10 @@ pub const WRITE_BACK: usize = VOLTAGE_STAGE + voltage_update::LATENCY;
 // The delay lengths below are literal (rust-hdl block types); these tie them to the stages.
 const _: () = assert!(CHANNEL_STAGE == 9 && SUM_STAGE == 11 && VOLTAGE_STAGE == 13);
 const _: () = assert!(WRITE_BACK == 15);
+/// The receptor units work beside the channel units: memories read one clock before.
+pub const RECEPTOR_READ: usize = CHANNEL_STAGE - 1;
+pub const RECEPTOR_WRITE_BACK: usize = CHANNEL_STAGE + receptor_unit::LATENCY;
+const _: () = assert!(RECEPTOR_READ == 8 && RECEPTOR_WRITE_BACK == SUM_STAGE);
 // The chip configuration's limits are this core's.
 const _: () = assert!(chip::MAX_NEURONS_PER_CORE as usize == crate::map::MAX_NEURONS);
 const _: () = assert!(chip::STEP_OVERHEAD_CLOCKS as usize == 1 + WRITE_BACK);
@@ -97,6 +103,21 @@ pub struct NeuronCore {
     inf_table3: SyncRam<16, 11>,
     relax_table3: SyncRam<18, 11>,
     membrane_table: SyncRam<17, 10>,
+    state_ram0: SyncRam<24, 10>,
+    accumulator_ram0: SyncRam<24, 10>,
+    state_ram1: SyncRam<24, 10>,
+    accumulator_ram1: SyncRam<24, 10>,
+    state_ram2: SyncRam<24, 10>,
+    accumulator_ram2: SyncRam<24, 10>,
+    state_ram3: SyncRam<24, 10>,
+    accumulator_ram3: SyncRam<24, 10>,
+    receptor0: ReceptorUnit,
+    receptor1: ReceptorUnit,
+    receptor2: ReceptorUnit,
+    receptor3: ReceptorUnit,
+    receptor_read_neuron: Delay<Bits<10>, 8>,
+    receptor_write_neuron: Delay<Bits<10>, 3>,
+    receptor_write_valid: Delay<Bit, 11>,
     gate0: GateUpdate,
     gate1: GateUpdate,
     gate2: GateUpdate,
@@ -202,6 +223,21 @@ impl Default for NeuronCore {
             inf_table3: Default::default(),
             relax_table3: Default::default(),
             membrane_table: Default::default(),
+            state_ram0: Default::default(),
+            state_ram1: Default::default(),
+            state_ram2: Default::default(),
+            state_ram3: Default::default(),
+            accumulator_ram0: Default::default(),
+            accumulator_ram1: Default::default(),
+            accumulator_ram2: Default::default(),
+            accumulator_ram3: Default::default(),
+            receptor0: Default::default(),
+            receptor1: Default::default(),
+            receptor2: Default::default(),
+            receptor3: Default::default(),
+            receptor_read_neuron: Default::default(),
+            receptor_write_neuron: Default::default(),
+            receptor_write_valid: Default::default(),
             gate0: Default::default(),
             gate1: Default::default(),
             gate2: Default::default(),
@@ -291,6 +327,21 @@ impl Logic for NeuronCore {
             inf_table3,
             relax_table3,
             membrane_table,
+            state_ram0,
+            state_ram1,
+            state_ram2,
+            state_ram3,
+            accumulator_ram0,
+            accumulator_ram1,
+            accumulator_ram2,
+            accumulator_ram3,
+            receptor0,
+            receptor1,
+            receptor2,
+            receptor3,
+            receptor_read_neuron,
+            receptor_write_neuron,
+            receptor_write_valid,
             gate0,
             gate1,
             gate2,
@@ -386,6 +437,9 @@ impl Logic for NeuronCore {
         self.neuron_write_back.reset.next = self.reset.val();
         self.read_region.reset.next = self.reset.val();
         self.read_valid.reset.next = self.reset.val();
+        self.receptor_read_neuron.reset.next = self.reset.val();
+        self.receptor_write_neuron.reset.next = self.reset.val();
+        self.receptor_write_valid.reset.next = self.reset.val();
         self.controller.reset.next = self.reset.val();
         self.parameters.reset.next = self.reset.val();
         // Host port decode.
@@ -433,6 +487,38 @@ impl Logic for NeuronCore {
             self.gate_ram3.write_address.next = self.neuron_write_back.q.val();
             self.gate_ram3.write_data.next = self.x_write_back3.q.val();
             self.gate_ram3.write_enable.next = self.valid_write_back.q.val();
+            self.state_ram0.read_address.next = self.receptor_read_neuron.q.val();
+            self.accumulator_ram0.read_address.next = self.receptor_read_neuron.q.val();
+            self.state_ram0.write_address.next = self.receptor_write_neuron.q.val();
+            self.state_ram0.write_data.next = self.receptor0.new_state.val();
+            self.state_ram0.write_enable.next = self.receptor_write_valid.q.val();
+            self.accumulator_ram0.write_address.next = self.receptor_write_neuron.q.val();
+            self.accumulator_ram0.write_data.next = 0.into();
+            self.accumulator_ram0.write_enable.next = self.receptor_write_valid.q.val();
+            self.state_ram1.read_address.next = self.receptor_read_neuron.q.val();
+            self.accumulator_ram1.read_address.next = self.receptor_read_neuron.q.val();
+            self.state_ram1.write_address.next = self.receptor_write_neuron.q.val();
+            self.state_ram1.write_data.next = self.receptor1.new_state.val();
+            self.state_ram1.write_enable.next = self.receptor_write_valid.q.val();
+            self.accumulator_ram1.write_address.next = self.receptor_write_neuron.q.val();
+            self.accumulator_ram1.write_data.next = 0.into();
+            self.accumulator_ram1.write_enable.next = self.receptor_write_valid.q.val();
+            self.state_ram2.read_address.next = self.receptor_read_neuron.q.val();
+            self.accumulator_ram2.read_address.next = self.receptor_read_neuron.q.val();
+            self.state_ram2.write_address.next = self.receptor_write_neuron.q.val();
+            self.state_ram2.write_data.next = self.receptor2.new_state.val();
+            self.state_ram2.write_enable.next = self.receptor_write_valid.q.val();
+            self.accumulator_ram2.write_address.next = self.receptor_write_neuron.q.val();
+            self.accumulator_ram2.write_data.next = 0.into();
+            self.accumulator_ram2.write_enable.next = self.receptor_write_valid.q.val();
+            self.state_ram3.read_address.next = self.receptor_read_neuron.q.val();
+            self.accumulator_ram3.read_address.next = self.receptor_read_neuron.q.val();
+            self.state_ram3.write_address.next = self.receptor_write_neuron.q.val();
+            self.state_ram3.write_data.next = self.receptor3.new_state.val();
+            self.state_ram3.write_enable.next = self.receptor_write_valid.q.val();
+            self.accumulator_ram3.write_address.next = self.receptor_write_neuron.q.val();
+            self.accumulator_ram3.write_data.next = 0.into();
+            self.accumulator_ram3.write_enable.next = self.receptor_write_valid.q.val();
         } else {
             self.v_ram.read_address.next = self.index.val().get_bits::<10>(0);
             self.gate_ram0.read_address.next = self.index.val().get_bits::<10>(0);
@@ -464,6 +550,42 @@ impl Logic for NeuronCore {
             self.gate_ram3.write_address.next = self.index.val().get_bits::<10>(0);
             self.gate_ram3.write_data.next = self.host_write_data.val().get_bits::<16>(0);
             self.gate_ram3.write_enable.next = self.host_write.val() & (self.region.val() == 5);
+            self.state_ram0.read_address.next = self.index.val().get_bits::<10>(0);
+            self.accumulator_ram0.read_address.next = self.index.val().get_bits::<10>(0);
+            self.state_ram0.write_address.next = self.index.val().get_bits::<10>(0);
+            self.state_ram0.write_data.next = self.host_write_data.val().get_bits::<24>(0);
+            self.state_ram0.write_enable.next = self.host_write.val() & (self.region.val() == 20);
+            self.accumulator_ram0.write_address.next = self.index.val().get_bits::<10>(0);
+            self.accumulator_ram0.write_data.next = self.host_write_data.val().get_bits::<24>(0);
+            self.accumulator_ram0.write_enable.next =
+                self.host_write.val() & (self.region.val() == 24);
+            self.state_ram1.read_address.next = self.index.val().get_bits::<10>(0);
+            self.accumulator_ram1.read_address.next = self.index.val().get_bits::<10>(0);
+            self.state_ram1.write_address.next = self.index.val().get_bits::<10>(0);
+            self.state_ram1.write_data.next = self.host_write_data.val().get_bits::<24>(0);
+            self.state_ram1.write_enable.next = self.host_write.val() & (self.region.val() == 21);
+            self.accumulator_ram1.write_address.next = self.index.val().get_bits::<10>(0);
+            self.accumulator_ram1.write_data.next = self.host_write_data.val().get_bits::<24>(0);
+            self.accumulator_ram1.write_enable.next =
+                self.host_write.val() & (self.region.val() == 25);
+            self.state_ram2.read_address.next = self.index.val().get_bits::<10>(0);
+            self.accumulator_ram2.read_address.next = self.index.val().get_bits::<10>(0);
+            self.state_ram2.write_address.next = self.index.val().get_bits::<10>(0);
+            self.state_ram2.write_data.next = self.host_write_data.val().get_bits::<24>(0);
+            self.state_ram2.write_enable.next = self.host_write.val() & (self.region.val() == 22);
+            self.accumulator_ram2.write_address.next = self.index.val().get_bits::<10>(0);
+            self.accumulator_ram2.write_data.next = self.host_write_data.val().get_bits::<24>(0);
+            self.accumulator_ram2.write_enable.next =
+                self.host_write.val() & (self.region.val() == 26);
+            self.state_ram3.read_address.next = self.index.val().get_bits::<10>(0);
+            self.accumulator_ram3.read_address.next = self.index.val().get_bits::<10>(0);
+            self.state_ram3.write_address.next = self.index.val().get_bits::<10>(0);
+            self.state_ram3.write_data.next = self.host_write_data.val().get_bits::<24>(0);
+            self.state_ram3.write_enable.next = self.host_write.val() & (self.region.val() == 23);
+            self.accumulator_ram3.write_address.next = self.index.val().get_bits::<10>(0);
+            self.accumulator_ram3.write_data.next = self.host_write_data.val().get_bits::<24>(0);
+            self.accumulator_ram3.write_enable.next =
+                self.host_write.val() & (self.region.val() == 27);
         }
         // Injected current and the tables are written by the host only, never while busy.
         self.i_ext_ram.write_address.next = self.index.val().get_bits::<10>(0);
@@ -710,6 +832,35 @@ impl Logic for NeuronCore {
         self.channel3.reversal.next = self.parameters.reversal3.val();
         self.channel3.v.next = self.v_to_channel.q.val();
 
+        // Clocks 8-10: receptor units (memories read at 8, units at 9-10, write-back at 11).
+        self.receptor_read_neuron.d.next = self.controller.neuron.val();
+        self.receptor_write_neuron.d.next = self.receptor_read_neuron.q.val();
+        self.receptor_write_valid.d.next = self.controller.issue.val();
+        self.receptor0.state.next = self.state_ram0.read_data.val();
+        self.receptor0.accumulated.next = self.accumulator_ram0.read_data.val();
+        self.receptor0.v.next = self.v_to_channel.q.val();
+        self.receptor0.reversal.next = self.parameters.receptor_reversal0.val();
+        self.receptor0.kind.next = self.parameters.receptor_kind0.val();
+        self.receptor0.decay.next = self.parameters.receptor_decay0.val();
+        self.receptor1.state.next = self.state_ram1.read_data.val();
+        self.receptor1.accumulated.next = self.accumulator_ram1.read_data.val();
+        self.receptor1.v.next = self.v_to_channel.q.val();
+        self.receptor1.reversal.next = self.parameters.receptor_reversal1.val();
+        self.receptor1.kind.next = self.parameters.receptor_kind1.val();
+        self.receptor1.decay.next = self.parameters.receptor_decay1.val();
+        self.receptor2.state.next = self.state_ram2.read_data.val();
+        self.receptor2.accumulated.next = self.accumulator_ram2.read_data.val();
+        self.receptor2.v.next = self.v_to_channel.q.val();
+        self.receptor2.reversal.next = self.parameters.receptor_reversal2.val();
+        self.receptor2.kind.next = self.parameters.receptor_kind2.val();
+        self.receptor2.decay.next = self.parameters.receptor_decay2.val();
+        self.receptor3.state.next = self.state_ram3.read_data.val();
+        self.receptor3.accumulated.next = self.accumulator_ram3.read_data.val();
+        self.receptor3.v.next = self.v_to_channel.q.val();
+        self.receptor3.reversal.next = self.parameters.receptor_reversal3.val();
+        self.receptor3.kind.next = self.parameters.receptor_kind3.val();
+        self.receptor3.decay.next = self.parameters.receptor_decay3.val();
+
         // Clock 11: membrane sums; clock 12: membrane table.
         self.i_ext_to_sum.d.next = self.i_ext_ram.read_data.val();
         self.membrane.i_ext.next = self.i_ext_to_sum.q.val();
@@ -721,6 +872,14 @@ impl Logic for NeuronCore {
         self.membrane.current2.next = self.channel2.current.val();
         self.membrane.conductance3.next = self.channel3.conductance.val();
         self.membrane.current3.next = self.channel3.current.val();
+        self.membrane.conductance4.next = self.receptor0.conductance.val();
+        self.membrane.current4.next = self.receptor0.current.val();
+        self.membrane.conductance5.next = self.receptor1.conductance.val();
+        self.membrane.current5.next = self.receptor1.current.val();
+        self.membrane.conductance6.next = self.receptor2.conductance.val();
+        self.membrane.current6.next = self.receptor2.current.val();
+        self.membrane.conductance7.next = self.receptor3.conductance.val();
+        self.membrane.current7.next = self.receptor3.current.val();
         self.current_to_voltage.d.next = self.membrane.current.val();
 
         // Clocks 13-14: voltage update.
@@ -796,6 +955,30 @@ impl Logic for NeuronCore {
         }
         if self.read_region.q.val() == 16 {
             self.host_read_data.next = bit_cast::<32, 17>(self.membrane_table.read_data.val());
+        }
+        if self.read_region.q.val() == 20 {
+            self.host_read_data.next = bit_cast::<32, 24>(self.state_ram0.read_data.val());
+        }
+        if self.read_region.q.val() == 21 {
+            self.host_read_data.next = bit_cast::<32, 24>(self.state_ram1.read_data.val());
+        }
+        if self.read_region.q.val() == 22 {
+            self.host_read_data.next = bit_cast::<32, 24>(self.state_ram2.read_data.val());
+        }
+        if self.read_region.q.val() == 23 {
+            self.host_read_data.next = bit_cast::<32, 24>(self.state_ram3.read_data.val());
+        }
+        if self.read_region.q.val() == 24 {
+            self.host_read_data.next = bit_cast::<32, 24>(self.accumulator_ram0.read_data.val());
+        }
+        if self.read_region.q.val() == 25 {
+            self.host_read_data.next = bit_cast::<32, 24>(self.accumulator_ram1.read_data.val());
+        }
+        if self.read_region.q.val() == 26 {
+            self.host_read_data.next = bit_cast::<32, 24>(self.accumulator_ram2.read_data.val());
+        }
+        if self.read_region.q.val() == 27 {
+            self.host_read_data.next = bit_cast::<32, 24>(self.accumulator_ram3.read_data.val());
         }
     }
 }

@@ -20,6 +20,7 @@ pub mod membrane_sum;
 pub mod mesh;
 pub mod parameters;
 pub mod ram;
+pub mod receptor_unit;
 pub mod router;
 pub mod voltage_update;
 

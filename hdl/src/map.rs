@@ -5,9 +5,13 @@
 //! Address: `region[15:11] | index[10:0]`; data words are 32 bits, values right-aligned
 //! (signed values in two's complement of their width).
 
-use sim::engine::{MAX_CHANNELS, MAX_FACTORS, MAX_GATES};
+use sim::engine::{FixedReceptorKind, MAX_CHANNELS, MAX_FACTORS, MAX_GATES, MAX_RECEPTORS};
 use sim::format::{to_bits, V_BITS};
 use sim::{FixedEngine, FixedPopulation};
+
+use crate::receptor_unit::{
+    KIND_CONDUCTANCE, KIND_EXCITATORY_CURRENT, KIND_INHIBITORY_CURRENT, KIND_OFF,
+};
 
 /// Neurons one core time-multiplexes.
 pub const NEURON_ADDRESS_BITS: usize = 10;
@@ -24,6 +28,10 @@ pub const REGION_INF_TABLE: u32 = 8;
 /// Relaxation table of gate `g` is region `REGION_RELAX_TABLE + g`.
 pub const REGION_RELAX_TABLE: u32 = 12;
 pub const REGION_MEMBRANE_TABLE: u32 = 16;
+/// State of receptor `r` (24 bits per neuron) is region `REGION_RECEPTOR_STATE + r`.
+pub const REGION_RECEPTOR_STATE: u32 = 20;
+/// Weights delivered to receptor `r` since the last step: region `REGION_ACCUMULATOR + r`.
+pub const REGION_ACCUMULATOR: u32 = 24;
 
 /// Registers of region 0.
 pub const REG_NEURON_COUNT: u32 = 0;
@@ -39,8 +47,15 @@ pub const REG_REVERSAL: u32 = 8;
 pub const REG_STRUCTURE: u32 = 12;
 /// Read-only: identifies the core and its format version.
 pub const REG_IDENTITY: u32 = 16;
-pub const IDENTITY: u32 = 0x4E46_0001;
-pub const REGISTER_COUNT: u32 = 17;
+/// Version 2: receptor units.
+pub const IDENTITY: u32 = 0x4E46_0002;
+/// Receptor `r`'s kind (`receptor_unit::KIND_*`) is register `REG_RECEPTOR_KIND + r`.
+pub const REG_RECEPTOR_KIND: u32 = 17;
+/// Receptor `r`'s reversal potential (S7.12; conductance receptors).
+pub const REG_RECEPTOR_REVERSAL: u32 = 21;
+/// Receptor `r`'s decay per step, U0.18.
+pub const REG_RECEPTOR_DECAY: u32 = 25;
+pub const REGISTER_COUNT: u32 = 29;
 
 pub const fn address(region: u32, index: u32) -> u32 {
     (region << 11) | index
@@ -122,6 +137,41 @@ impl CoreImage {
                 structure.into(),
             );
         }
+        assert!(engine.receptors.len() <= MAX_RECEPTORS);
+        for r in 0..MAX_RECEPTORS {
+            let (kind, reversal, decay) = match engine.receptors.get(r) {
+                Some(receptor) => match receptor.kind {
+                    FixedReceptorKind::Conductance { reversal } => {
+                        (KIND_CONDUCTANCE, to_bits(reversal, V_BITS), receptor.decay)
+                    }
+                    FixedReceptorKind::Current { excitatory } => (
+                        if excitatory {
+                            KIND_EXCITATORY_CURRENT
+                        } else {
+                            KIND_INHIBITORY_CURRENT
+                        },
+                        0,
+                        receptor.decay,
+                    ),
+                },
+                None => (KIND_OFF, 0, 0),
+            };
+            put(
+                REGION_REGISTERS,
+                REG_RECEPTOR_KIND as usize + r,
+                kind.into(),
+            );
+            put(
+                REGION_REGISTERS,
+                REG_RECEPTOR_REVERSAL as usize + r,
+                reversal,
+            );
+            put(
+                REGION_REGISTERS,
+                REG_RECEPTOR_DECAY as usize + r,
+                decay as u64,
+            );
+        }
         put(
             REGION_REGISTERS,
             REG_THRESHOLD as usize,
@@ -154,8 +204,27 @@ impl CoreImage {
                 });
             }
         }
+        for (r, state) in pop.receptors.iter().enumerate() {
+            for (i, &x) in state.iter().enumerate() {
+                self.writes.push(HostWrite {
+                    address: address(REGION_RECEPTOR_STATE + r as u32, i as u32),
+                    data: x,
+                });
+            }
+        }
         self.writes.extend(i_ext_writes(pop));
+        self.writes.extend(accumulator_writes(pop));
     }
+}
+
+/// The writes that set every receptor accumulator (weights delivered since the last step).
+pub fn accumulator_writes(pop: &FixedPopulation) -> impl Iterator<Item = HostWrite> + '_ {
+    pop.accumulators.iter().enumerate().flat_map(|(r, acc)| {
+        acc.iter().enumerate().map(move |(i, &a)| HostWrite {
+            address: address(REGION_ACCUMULATOR + r as u32, i as u32),
+            data: a,
+        })
+    })
 }
 
 /// The writes that set every neuron's injected current (what the host sends each step).

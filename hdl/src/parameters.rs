@@ -1,17 +1,19 @@
 //! The core's parameter registers (region 0 of the host map, `map::REG_*`): neuron count,
-//! spike threshold, membrane shift, probed neuron, and per channel unit its maximal
-//! conductance, reversal potential and structure word. Written and read by the host port;
-//! reads return one clock after the address. `reset` clears every register.
+//! spike threshold, membrane shift, probed neuron, per channel unit its maximal
+//! conductance, reversal potential and structure word, and per receptor unit its kind,
+//! reversal potential and decay. Written and read by the host port; reads return one clock
+//! after the address. `reset` clears every register.
 
 use rust_hdl::prelude::*;
 
 use crate::map::{self, IDENTITY, REGISTER_COUNT};
 
-/// Register widths, in register order.
-const WIDTHS: [u32; 16] = [
-    11, 20, 5, 10, 17, 17, 17, 17, 20, 20, 20, 20, 15, 15, 15, 15,
+/// Register widths, in register order; register 16 is the read-only identity (width 0).
+const WIDTHS: [u32; REGISTER_COUNT as usize] = [
+    11, 20, 5, 10, 17, 17, 17, 17, 20, 20, 20, 20, 15, 15, 15, 15, 0, 2, 2, 2, 2, 20, 20, 20, 20,
+    18, 18, 18, 18,
 ];
-const NAMES: [&str; 16] = [
+const NAMES: [&str; REGISTER_COUNT as usize] = [
     "neuron_count",
     "threshold",
     "v_shift",
@@ -28,7 +30,22 @@ const NAMES: [&str; 16] = [
     "structure1",
     "structure2",
     "structure3",
+    "",
+    "receptor_kind0",
+    "receptor_kind1",
+    "receptor_kind2",
+    "receptor_kind3",
+    "receptor_reversal0",
+    "receptor_reversal1",
+    "receptor_reversal2",
+    "receptor_reversal3",
+    "receptor_decay0",
+    "receptor_decay1",
+    "receptor_decay2",
+    "receptor_decay3",
 ];
+const _: () = assert!(map::REG_IDENTITY == 16 && map::REG_RECEPTOR_KIND == 17);
+const _: () = assert!(map::REG_RECEPTOR_REVERSAL == 21 && map::REG_RECEPTOR_DECAY == 25);
 
 #[derive(LogicBlock, Default)]
 pub struct ParameterRegisters {
@@ -55,7 +72,19 @@ pub struct ParameterRegisters {
     pub structure1: Signal<Out, Bits<15>>,
     pub structure2: Signal<Out, Bits<15>>,
     pub structure3: Signal<Out, Bits<15>>,
-    _values: [u64; 16],
+    pub receptor_kind0: Signal<Out, Bits<2>>,
+    pub receptor_kind1: Signal<Out, Bits<2>>,
+    pub receptor_kind2: Signal<Out, Bits<2>>,
+    pub receptor_kind3: Signal<Out, Bits<2>>,
+    pub receptor_reversal0: Signal<Out, Bits<20>>,
+    pub receptor_reversal1: Signal<Out, Bits<20>>,
+    pub receptor_reversal2: Signal<Out, Bits<20>>,
+    pub receptor_reversal3: Signal<Out, Bits<20>>,
+    pub receptor_decay0: Signal<Out, Bits<18>>,
+    pub receptor_decay1: Signal<Out, Bits<18>>,
+    pub receptor_decay2: Signal<Out, Bits<18>>,
+    pub receptor_decay3: Signal<Out, Bits<18>>,
+    _values: [u64; REGISTER_COUNT as usize],
 }
 
 impl ParameterRegisters {
@@ -77,6 +106,18 @@ impl ParameterRegisters {
         self.structure1.next = bits(v[13]);
         self.structure2.next = bits(v[14]);
         self.structure3.next = bits(v[15]);
+        self.receptor_kind0.next = bits(v[17]);
+        self.receptor_kind1.next = bits(v[18]);
+        self.receptor_kind2.next = bits(v[19]);
+        self.receptor_kind3.next = bits(v[20]);
+        self.receptor_reversal0.next = bits(v[21]);
+        self.receptor_reversal1.next = bits(v[22]);
+        self.receptor_reversal2.next = bits(v[23]);
+        self.receptor_reversal3.next = bits(v[24]);
+        self.receptor_decay0.next = bits(v[25]);
+        self.receptor_decay1.next = bits(v[26]);
+        self.receptor_decay2.next = bits(v[27]);
+        self.receptor_decay3.next = bits(v[28]);
     }
 }
 
@@ -85,14 +126,14 @@ impl Logic for ParameterRegisters {
         if self.clock.pos_edge() {
             let index = self.address.val().index();
             let read = match index {
-                i if i < WIDTHS.len() => self._values[i],
                 i if i == map::REG_IDENTITY as usize => IDENTITY.into(),
+                i if i < WIDTHS.len() => self._values[i],
                 _ => 0,
             };
             self.read_data.next = bits::<32>(read);
             if self.reset.val() {
-                self._values = [0; 16];
-            } else if self.write.val() && index < WIDTHS.len() {
+                self._values = [0; REGISTER_COUNT as usize];
+            } else if self.write.val() && index < WIDTHS.len() && WIDTHS[index] > 0 {
                 let mask = (1u64 << WIDTHS[index]) - 1;
                 self._values[index] = self.write_data.val().to_u64() & mask;
             }
@@ -118,6 +159,18 @@ impl Logic for ParameterRegisters {
         self.structure1.connect();
         self.structure2.connect();
         self.structure3.connect();
+        self.receptor_kind0.connect();
+        self.receptor_kind1.connect();
+        self.receptor_kind2.connect();
+        self.receptor_kind3.connect();
+        self.receptor_reversal0.connect();
+        self.receptor_reversal1.connect();
+        self.receptor_reversal2.connect();
+        self.receptor_reversal3.connect();
+        self.receptor_decay0.connect();
+        self.receptor_decay1.connect();
+        self.receptor_decay2.connect();
+        self.receptor_decay3.connect();
     }
 
     fn hdl(&self) -> Verilog {
@@ -125,6 +178,9 @@ impl Logic for ParameterRegisters {
         let mut writes = String::new();
         let mut reads = String::new();
         for (i, (name, width)) in NAMES.iter().zip(WIDTHS).enumerate() {
+            if width == 0 {
+                continue;
+            }
             reset.push_str(&format!("        {name} <= {width}'d0;\n"));
             writes.push_str(&format!(
                 "            5'd{i}: {name} <= write_data[{}:0];\n",
@@ -135,7 +191,7 @@ impl Logic for ParameterRegisters {
                 "        5'd{i}: read_data <= {{{pad}'d0, {name}}};\n"
             ));
         }
-        let identity = REGISTER_COUNT - 1;
+        let identity = map::REG_IDENTITY;
         Verilog::Custom(format!(
             "\
 // Registers are at most 20 bits wide.
@@ -167,6 +223,7 @@ end"
             ],
             outputs: NAMES
                 .iter()
+                .filter(|n| !n.is_empty())
                 .map(|n| n.to_string())
                 .chain(["read_data".to_string()])
                 .collect(),

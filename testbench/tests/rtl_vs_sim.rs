@@ -1,10 +1,13 @@
 //! The verilated core against `sim`, bit for bit: many neurons at once with different
 //! initial states and randomized currents, every neuron's V and gates compared after every
 //! step, on the built-in channel sets and on a custom set that uses all four gate units and
-//! all four channel units.
+//! all four channel units; and with all four receptor units (two conductance, two current
+//! receptors) under random deliveries, including saturating ones.
 
 use channels::ChannelSet;
 use hdl::map::{self, CoreImage};
+use sim::engine::FixedReceptor;
+use sim::format::SYN_MAX;
 use sim::{current_to_fixed, FixedEngine, FixedPopulation};
 use testbench::{RTL_AVAILABLE, RTL_SKIPPED};
 
@@ -71,15 +74,41 @@ conductance = 0.3
 reversal = -54.387
 "#;
 
+/// Receptors that use every kind and every receptor unit (COBA excitation and inhibition,
+/// and current-based excitation and inhibition).
+fn all_receptor_kinds(dt: f64) -> Vec<FixedReceptor> {
+    vec![
+        FixedReceptor::conductance(0.0, 5.0, dt),
+        FixedReceptor::conductance(-80.0, 10.0, dt),
+        FixedReceptor::current(true, 2.0, dt),
+        FixedReceptor::current(false, 20.0, dt),
+    ]
+}
+
+/// A delivery of `rng`'s choosing: mostly small weights, sometimes one that saturates.
+fn random_delivery(rng: &mut Rng, receptor: usize) -> u32 {
+    let scale = if receptor < 2 { 4.0 } else { 60.0 };
+    if rng.next() % 50 == 0 {
+        (SYN_MAX as u32) - (rng.next() % 3) as u32
+    } else {
+        (rng.uniform(0.0, scale) * 4096.0) as u32
+    }
+}
+
 /// Runs `n` neurons for `steps` steps on both engines and compares everything every step.
 fn compare(set: &ChannelSet, n: usize, steps: usize, seed: u64) {
+    compare_with(FixedEngine::new(set, 0.025).unwrap(), set, n, steps, seed)
+}
+
+/// As `compare`, on `engine` (which may have receptors: then random weights are delivered
+/// through the host port before every step, and the receptor state is compared too).
+fn compare_with(engine: FixedEngine, set: &ChannelSet, n: usize, steps: usize, seed: u64) {
     if !RTL_AVAILABLE {
         eprintln!("{RTL_SKIPPED}");
         return;
     }
     #[cfg(has_verilator)]
     {
-        let engine = FixedEngine::new(set, 0.025).unwrap();
         let mut rng = Rng(seed);
         let mut pop: FixedPopulation = engine.population(n, -65.0, 0.0);
         for i in 0..n {
@@ -96,6 +125,15 @@ fn compare(set: &ChannelSet, n: usize, steps: usize, seed: u64) {
                     *c = current_to_fixed(rng.uniform(-5.0, 40.0));
                 }
                 rtl.load(&map::i_ext_writes(&pop).collect::<Vec<_>>());
+            }
+            for r in 0..engine.receptors.len() {
+                for _ in 0..n / 4 {
+                    let target = (rng.next() % n as u64) as usize;
+                    let weight = random_delivery(&mut rng, r);
+                    pop.deliver(r, target, weight);
+                    let address = map::address(map::REGION_ACCUMULATOR + r as u32, target as u32);
+                    rtl.write(address, pop.accumulators[r][target]);
+                }
             }
             let before = pop.spikes.clone();
             engine.step(&mut pop);
@@ -120,6 +158,22 @@ fn compare(set: &ChannelSet, n: usize, steps: usize, seed: u64) {
                         set.gates[g].name, x[i], got.gates[g]
                     );
                 }
+                for (r, state) in pop.receptors.iter().enumerate() {
+                    let got = rtl.read(map::address(
+                        map::REGION_RECEPTOR_STATE + r as u32,
+                        i as u32,
+                    ));
+                    assert_eq!(
+                        got, state[i],
+                        "step {step}, neuron {i}: receptor {r} state expected {} got {got}",
+                        state[i]
+                    );
+                    let left = rtl.read(map::address(map::REGION_ACCUMULATOR + r as u32, i as u32));
+                    assert_eq!(
+                        left, 0,
+                        "step {step}, neuron {i}: receptor {r} accumulator not cleared"
+                    );
+                }
             }
         }
         assert!(total_spikes > 0, "the stimuli must make neurons spike");
@@ -141,6 +195,16 @@ fn every_gate_and_channel_unit_is_bit_exact() {
     let set = ChannelSet::from_toml(FOUR_GATES, "four_gates").unwrap();
     assert_eq!((set.gates.len(), set.channels.len()), (4, 4));
     compare(&set, 32, 1200, 3);
+}
+
+#[test]
+fn every_receptor_unit_is_bit_exact_under_random_deliveries() {
+    let set = ChannelSet::builtin("traub_miles").unwrap();
+    let engine = FixedEngine::new(&set, 0.025)
+        .unwrap()
+        .with_receptors(all_receptor_kinds(0.025))
+        .unwrap();
+    compare_with(engine, &set, 32, 800, 4);
 }
 
 #[cfg(has_verilator)]
