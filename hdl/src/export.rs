@@ -64,6 +64,16 @@ pub fn router_verilog(fifo_depth: u32) -> String {
     }
 }
 
+/// Name of the synapse-delivery unit's module (and file, `synapse_delivery.v`).
+pub const DELIVERY_TOP: &str = "synapse_delivery";
+
+/// The synapse-delivery unit's Verilog.
+pub fn delivery_verilog() -> String {
+    let mut unit = crate::delivery::SynapseDelivery::default();
+    unit.connect_all();
+    clean_names(&generate_verilog(&unit), DELIVERY_TOP)
+}
+
 /// Verilator lint waivers for rust-hdl's own constructs, each explained (a `.vlt` file).
 pub const VERILATOR_WAIVERS: &str = include_str!("waivers.vlt");
 
@@ -105,6 +115,7 @@ pub fn export(dir: &Path, tables: Option<&FixedEngine>) -> std::io::Result<Expor
         dir.join(format!("{ROUTER_TOP}.v")),
         router_verilog(ROUTER_FIFO_DEPTH),
     )?;
+    std::fs::write(dir.join(format!("{DELIVERY_TOP}.v")), delivery_verilog())?;
     let waivers = dir.join(format!("{TOP}.vlt"));
     std::fs::write(&waivers, VERILATOR_WAIVERS)?;
     Ok(Exported {

@@ -12,6 +12,7 @@ pub mod channel_current;
 pub mod controller;
 pub mod core;
 pub mod delay;
+pub mod delivery;
 pub mod export;
 pub mod factor_stage;
 pub mod gate_update;

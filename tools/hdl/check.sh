@@ -36,6 +36,12 @@ iverilog -g2012 -s spike_router -o spike_router.vvp spike_router.v
 yosys -q -l yosys_router_xilinx.log -p "read_verilog spike_router.v; synth_xilinx -flatten -top spike_router; stat"
 python3 "$root/tools/hdl/resources.py" yosys_router_xilinx.log | tee resources_router_xilinx.txt
 
+echo "== the synapse-delivery unit: verilator -Wall, iverilog, synth_xilinx"
+verilator --lint-only -Wall --top-module synapse_delivery "$top.vlt" synapse_delivery.v
+iverilog -g2012 -s synapse_delivery -o synapse_delivery.vvp synapse_delivery.v
+yosys -q -l yosys_delivery_xilinx.log -p "read_verilog synapse_delivery.v; synth_xilinx -flatten -top synapse_delivery; stat"
+python3 "$root/tools/hdl/resources.py" yosys_delivery_xilinx.log | tee resources_delivery_xilinx.txt
+
 echo "== hardware cost per block, Xilinx 7-series (synth_xilinx, hierarchy kept)"
 python3 "$root/tools/hdl/resources.py" yosys_xilinx.log | tee resources_xilinx.txt
 echo "== iCE40 (synth_ice40 flattens: one total)"
