@@ -21,6 +21,13 @@
 //! effect at the clock edge, a read answers on `host_read_data` with `host_read_valid` one
 //! clock later. Host accesses are ignored while `busy` (a step in flight). `start` runs one
 //! time step over neurons `0 .. neuron_count`.
+//!
+//! Accumulate port (from the synapse-delivery unit, between steps): each clock with
+//! `deliver_valid` adds `deliver_increment` to the accumulator of receptor
+//! `deliver_receptor` of neuron `deliver_neuron`, saturating at 2^24 - 1. A read-modify-write
+//! over two clocks (read, then add and write); a delivery to the accumulator written in the
+//! same clock takes the value being written (forwarding), so back-to-back deliveries to one
+//! neuron all count. Deliveries take the accumulator ports from the host.
 
 use rust_hdl::prelude::*;
 
@@ -82,7 +89,16 @@ pub struct NeuronCore {
     pub probe_x1: Signal<Out, Bits<16>>,
     pub probe_x2: Signal<Out, Bits<16>>,
     pub probe_x3: Signal<Out, Bits<16>>,
+    pub deliver_valid: Signal<In, Bit>,
+    pub deliver_neuron: Signal<In, Bits<10>>,
+    pub deliver_receptor: Signal<In, Bits<2>>,
+    pub deliver_increment: Signal<In, Bits<24>>,
     region: Signal<Local, Bits<5>>,
+    /// Accumulate port, second clock: the accumulator before the add, the exact sum, the
+    /// saturated sum.
+    accumulate_base: Signal<Local, Bits<24>>,
+    accumulate_sum: Signal<Local, Bits<25>>,
+    accumulate_saturated: Signal<Local, Bits<24>>,
     index: Signal<Local, Bits<11>>,
     /// V + 2^19: its top 11 bits are the gate-table row.
     row_offset: Signal<Local, Bits<20>>,
@@ -118,6 +134,13 @@ pub struct NeuronCore {
     receptor_read_neuron: Delay<Bits<10>, 8>,
     receptor_write_neuron: Delay<Bits<10>, 3>,
     receptor_write_valid: Delay<Bit, 11>,
+    accumulate_valid: Delay<Bit, 1>,
+    accumulate_neuron: Delay<Bits<10>, 1>,
+    accumulate_receptor: Delay<Bits<2>, 1>,
+    accumulate_increment: Delay<Bits<24>, 1>,
+    /// The delivery in the second clock writes the accumulator this one reads.
+    accumulate_forward: Delay<Bit, 1>,
+    accumulate_last: Delay<Bits<24>, 1>,
     gate0: GateUpdate,
     gate1: GateUpdate,
     gate2: GateUpdate,
@@ -203,7 +226,14 @@ impl Default for NeuronCore {
             probe_x1: Default::default(),
             probe_x2: Default::default(),
             probe_x3: Default::default(),
+            deliver_valid: Default::default(),
+            deliver_neuron: Default::default(),
+            deliver_receptor: Default::default(),
+            deliver_increment: Default::default(),
             region: Default::default(),
+            accumulate_base: Default::default(),
+            accumulate_sum: Default::default(),
+            accumulate_saturated: Default::default(),
             index: Default::default(),
             row_offset: Default::default(),
             controller: StepController::new((WRITE_BACK) as u64),
@@ -238,6 +268,12 @@ impl Default for NeuronCore {
             receptor_read_neuron: Default::default(),
             receptor_write_neuron: Default::default(),
             receptor_write_valid: Default::default(),
+            accumulate_valid: Default::default(),
+            accumulate_neuron: Default::default(),
+            accumulate_receptor: Default::default(),
+            accumulate_increment: Default::default(),
+            accumulate_forward: Default::default(),
+            accumulate_last: Default::default(),
             gate0: Default::default(),
             gate1: Default::default(),
             gate2: Default::default(),
@@ -342,6 +378,12 @@ impl Logic for NeuronCore {
             receptor_read_neuron,
             receptor_write_neuron,
             receptor_write_valid,
+            accumulate_valid,
+            accumulate_neuron,
+            accumulate_receptor,
+            accumulate_increment,
+            accumulate_forward,
+            accumulate_last,
             gate0,
             gate1,
             gate2,
@@ -440,6 +482,12 @@ impl Logic for NeuronCore {
         self.receptor_read_neuron.reset.next = self.reset.val();
         self.receptor_write_neuron.reset.next = self.reset.val();
         self.receptor_write_valid.reset.next = self.reset.val();
+        self.accumulate_valid.reset.next = self.reset.val();
+        self.accumulate_neuron.reset.next = self.reset.val();
+        self.accumulate_receptor.reset.next = self.reset.val();
+        self.accumulate_increment.reset.next = self.reset.val();
+        self.accumulate_forward.reset.next = self.reset.val();
+        self.accumulate_last.reset.next = self.reset.val();
         self.controller.reset.next = self.reset.val();
         self.parameters.reset.next = self.reset.val();
         // Host port decode.
@@ -452,6 +500,36 @@ impl Logic for NeuronCore {
         self.controller.start.next = self.start.val();
         self.controller.neuron_count.next = self.parameters.neuron_count.val();
         self.busy.next = self.controller.busy.val();
+
+        // Accumulate port: read in the first clock, add and write in the second.
+        self.accumulate_valid.d.next = self.deliver_valid.val() & !self.controller.busy.val();
+        self.accumulate_neuron.d.next = self.deliver_neuron.val();
+        self.accumulate_receptor.d.next = self.deliver_receptor.val();
+        self.accumulate_increment.d.next = self.deliver_increment.val();
+        self.accumulate_forward.d.next = self.deliver_valid.val()
+            & self.accumulate_valid.q.val()
+            & (self.deliver_neuron.val() == self.accumulate_neuron.q.val())
+            & (self.deliver_receptor.val() == self.accumulate_receptor.q.val());
+        self.accumulate_base.next = self.accumulator_ram0.read_data.val();
+        if self.accumulate_receptor.q.val() == 1 {
+            self.accumulate_base.next = self.accumulator_ram1.read_data.val();
+        }
+        if self.accumulate_receptor.q.val() == 2 {
+            self.accumulate_base.next = self.accumulator_ram2.read_data.val();
+        }
+        if self.accumulate_receptor.q.val() == 3 {
+            self.accumulate_base.next = self.accumulator_ram3.read_data.val();
+        }
+        if self.accumulate_forward.q.val() {
+            self.accumulate_base.next = self.accumulate_last.q.val();
+        }
+        self.accumulate_sum.next = bit_cast::<25, 24>(self.accumulate_base.val())
+            + bit_cast::<25, 24>(self.accumulate_increment.q.val());
+        self.accumulate_saturated.next = self.accumulate_sum.val().get_bits::<24>(0);
+        if self.accumulate_sum.val().get_bit(24) {
+            self.accumulate_saturated.next = 16777215.into();
+        }
+        self.accumulate_last.d.next = self.accumulate_saturated.val();
 
         // Clock 0-1: state memories; the datapath owns their ports while busy.
         self.row_offset.next = self.v_ram.read_data.val() + 524288;
@@ -552,6 +630,9 @@ impl Logic for NeuronCore {
             self.gate_ram3.write_enable.next = self.host_write.val() & (self.region.val() == 5);
             self.state_ram0.read_address.next = self.index.val().get_bits::<10>(0);
             self.accumulator_ram0.read_address.next = self.index.val().get_bits::<10>(0);
+            if self.deliver_valid.val() {
+                self.accumulator_ram0.read_address.next = self.deliver_neuron.val();
+            }
             self.state_ram0.write_address.next = self.index.val().get_bits::<10>(0);
             self.state_ram0.write_data.next = self.host_write_data.val().get_bits::<24>(0);
             self.state_ram0.write_enable.next = self.host_write.val() & (self.region.val() == 20);
@@ -559,8 +640,16 @@ impl Logic for NeuronCore {
             self.accumulator_ram0.write_data.next = self.host_write_data.val().get_bits::<24>(0);
             self.accumulator_ram0.write_enable.next =
                 self.host_write.val() & (self.region.val() == 24);
+            if self.accumulate_valid.q.val() {
+                self.accumulator_ram0.write_address.next = self.accumulate_neuron.q.val();
+                self.accumulator_ram0.write_data.next = self.accumulate_saturated.val();
+                self.accumulator_ram0.write_enable.next = self.accumulate_receptor.q.val() == 0;
+            }
             self.state_ram1.read_address.next = self.index.val().get_bits::<10>(0);
             self.accumulator_ram1.read_address.next = self.index.val().get_bits::<10>(0);
+            if self.deliver_valid.val() {
+                self.accumulator_ram1.read_address.next = self.deliver_neuron.val();
+            }
             self.state_ram1.write_address.next = self.index.val().get_bits::<10>(0);
             self.state_ram1.write_data.next = self.host_write_data.val().get_bits::<24>(0);
             self.state_ram1.write_enable.next = self.host_write.val() & (self.region.val() == 21);
@@ -568,8 +657,16 @@ impl Logic for NeuronCore {
             self.accumulator_ram1.write_data.next = self.host_write_data.val().get_bits::<24>(0);
             self.accumulator_ram1.write_enable.next =
                 self.host_write.val() & (self.region.val() == 25);
+            if self.accumulate_valid.q.val() {
+                self.accumulator_ram1.write_address.next = self.accumulate_neuron.q.val();
+                self.accumulator_ram1.write_data.next = self.accumulate_saturated.val();
+                self.accumulator_ram1.write_enable.next = self.accumulate_receptor.q.val() == 1;
+            }
             self.state_ram2.read_address.next = self.index.val().get_bits::<10>(0);
             self.accumulator_ram2.read_address.next = self.index.val().get_bits::<10>(0);
+            if self.deliver_valid.val() {
+                self.accumulator_ram2.read_address.next = self.deliver_neuron.val();
+            }
             self.state_ram2.write_address.next = self.index.val().get_bits::<10>(0);
             self.state_ram2.write_data.next = self.host_write_data.val().get_bits::<24>(0);
             self.state_ram2.write_enable.next = self.host_write.val() & (self.region.val() == 22);
@@ -577,8 +674,16 @@ impl Logic for NeuronCore {
             self.accumulator_ram2.write_data.next = self.host_write_data.val().get_bits::<24>(0);
             self.accumulator_ram2.write_enable.next =
                 self.host_write.val() & (self.region.val() == 26);
+            if self.accumulate_valid.q.val() {
+                self.accumulator_ram2.write_address.next = self.accumulate_neuron.q.val();
+                self.accumulator_ram2.write_data.next = self.accumulate_saturated.val();
+                self.accumulator_ram2.write_enable.next = self.accumulate_receptor.q.val() == 2;
+            }
             self.state_ram3.read_address.next = self.index.val().get_bits::<10>(0);
             self.accumulator_ram3.read_address.next = self.index.val().get_bits::<10>(0);
+            if self.deliver_valid.val() {
+                self.accumulator_ram3.read_address.next = self.deliver_neuron.val();
+            }
             self.state_ram3.write_address.next = self.index.val().get_bits::<10>(0);
             self.state_ram3.write_data.next = self.host_write_data.val().get_bits::<24>(0);
             self.state_ram3.write_enable.next = self.host_write.val() & (self.region.val() == 23);
@@ -586,6 +691,11 @@ impl Logic for NeuronCore {
             self.accumulator_ram3.write_data.next = self.host_write_data.val().get_bits::<24>(0);
             self.accumulator_ram3.write_enable.next =
                 self.host_write.val() & (self.region.val() == 27);
+            if self.accumulate_valid.q.val() {
+                self.accumulator_ram3.write_address.next = self.accumulate_neuron.q.val();
+                self.accumulator_ram3.write_data.next = self.accumulate_saturated.val();
+                self.accumulator_ram3.write_enable.next = self.accumulate_receptor.q.val() == 3;
+            }
         }
         // Injected current and the tables are written by the host only, never while busy.
         self.i_ext_ram.write_address.next = self.index.val().get_bits::<10>(0);

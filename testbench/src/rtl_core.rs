@@ -107,6 +107,20 @@ impl RtlCore {
         self.model.host_read_data()
     }
 
+    /// Drives the accumulate port with `deliveries` (neuron, receptor, increment), one per
+    /// clock back to back, then one clock for the last write.
+    pub fn deliver(&mut self, deliveries: &[(u16, u8, u32)]) {
+        for &(neuron, receptor, increment) in deliveries {
+            self.model.set_deliver_valid(1);
+            self.model.set_deliver_neuron(neuron);
+            self.model.set_deliver_receptor(receptor);
+            self.model.set_deliver_increment(increment);
+            self.tick();
+        }
+        self.model.set_deliver_valid(0);
+        self.tick();
+    }
+
     pub fn load(&mut self, writes: &[HostWrite]) {
         for w in writes {
             self.write(w.address, w.data);

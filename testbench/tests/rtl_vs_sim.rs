@@ -207,6 +207,85 @@ fn every_receptor_unit_is_bit_exact_under_random_deliveries() {
     compare_with(engine, &set, 32, 800, 4);
 }
 
+/// The accumulate port under back-to-back deliveries: runs of deliveries to one neuron and
+/// receptor (the read-modify-write hazard), alternating receptors of one neuron, saturating
+/// weights, and random targets; every accumulator read back equals `sim`'s saturating sum.
+#[cfg(has_verilator)]
+#[test]
+fn back_to_back_deliveries_accumulate_like_sim() {
+    let set = ChannelSet::builtin("traub_miles").unwrap();
+    let engine = FixedEngine::new(&set, 0.025)
+        .unwrap()
+        .with_receptors(all_receptor_kinds(0.025))
+        .unwrap();
+    let n = 16;
+    let mut pop = engine.population(n, -65.0, 0.0);
+    let mut rtl = testbench::RtlCore::new();
+    rtl.load_image(&CoreImage::new(&engine, &pop).unwrap());
+    let mut rng = Rng(11);
+    for round in 0..20 {
+        let mut deliveries = Vec::new();
+        for _ in 0..200 {
+            let (target, receptor) = match rng.next() % 4 {
+                // Same accumulator as the delivery before.
+                0 | 1 if !deliveries.is_empty() => {
+                    let &(t, r, _) = deliveries.last().unwrap();
+                    (t as usize, r as usize)
+                }
+                2 if !deliveries.is_empty() => {
+                    let &(t, r, _) = deliveries.last().unwrap();
+                    (t as usize, (r as usize + 1) % 4)
+                }
+                _ => ((rng.next() % n as u64) as usize, (rng.next() % 4) as usize),
+            };
+            let weight = if round % 5 == 4 {
+                random_delivery(&mut rng, receptor) * 8
+            } else {
+                (rng.next() % 5000) as u32
+            }
+            .min(SYN_MAX as u32);
+            pop.deliver(receptor, target, weight);
+            deliveries.push((target as u16, receptor as u8, weight));
+        }
+        rtl.deliver(&deliveries);
+        for r in 0..4 {
+            for i in 0..n {
+                let got = rtl.read(map::address(map::REGION_ACCUMULATOR + r as u32, i as u32));
+                assert_eq!(
+                    got, pop.accumulators[r][i],
+                    "round {round}: receptor {r} accumulator of neuron {i}"
+                );
+            }
+        }
+        let saturated = pop
+            .accumulators
+            .iter()
+            .flatten()
+            .filter(|&&a| a as i64 == SYN_MAX);
+        if round == 19 {
+            assert!(
+                saturated.count() > 0,
+                "the stimuli must saturate an accumulator"
+            );
+        }
+        // A step consumes and clears the accumulators, on both.
+        engine.step(&mut pop);
+        rtl.step();
+        for r in 0..4 {
+            for i in 0..n {
+                let state = rtl.read(map::address(
+                    map::REGION_RECEPTOR_STATE + r as u32,
+                    i as u32,
+                ));
+                assert_eq!(
+                    state, pop.receptors[r][i],
+                    "round {round}: receptor {r} state of {i}"
+                );
+            }
+        }
+    }
+}
+
 #[cfg(has_verilator)]
 #[test]
 fn registers_read_back_and_the_core_identifies_itself() {
