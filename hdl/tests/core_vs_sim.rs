@@ -96,31 +96,23 @@ fn three_neurons_match_sim_for_ten_milliseconds() {
                     );
                 }
                 sim_assert_eq!(ep, got, i64::from(v[n as usize]), x);
-                for (g, gate) in gates.iter().enumerate() {
-                    x.host_address.next =
-                        (map::address(map::REGION_GATE + g as u32, n) as u64).to_bits();
+                // Every gate and receptor state of neuron n: (address, expected word).
+                let words = gates
+                    .iter()
+                    .enumerate()
+                    .map(|(g, x)| (map::REGION_GATE + g as u32, u64::from(x[n as usize])))
+                    .chain(receptors.iter().enumerate().map(|(r, x)| {
+                        (
+                            map::REGION_RECEPTOR_STATE + r as u32,
+                            u64::from(x[n as usize]),
+                        )
+                    }));
+                for (region, want) in words {
+                    x.host_address.next = (map::address(region, n) as u64).to_bits();
                     x.host_read.next = true;
                     wait_clock_cycle!(ep, clock, x);
                     x.host_read.next = false;
-                    sim_assert_eq!(
-                        ep,
-                        x.host_read_data.val().to_u64(),
-                        u64::from(gate[n as usize]),
-                        x
-                    );
-                }
-                for (r, state) in receptors.iter().enumerate() {
-                    x.host_address.next =
-                        (map::address(map::REGION_RECEPTOR_STATE + r as u32, n) as u64).to_bits();
-                    x.host_read.next = true;
-                    wait_clock_cycle!(ep, clock, x);
-                    x.host_read.next = false;
-                    sim_assert_eq!(
-                        ep,
-                        x.host_read_data.val().to_u64(),
-                        u64::from(state[n as usize]),
-                        x
-                    );
+                    sim_assert_eq!(ep, x.host_read_data.val().to_u64(), want, x);
                 }
             }
         }
