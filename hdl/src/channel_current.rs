@@ -10,6 +10,20 @@ use crate::bits::{as_signed, to_bits};
 
 /// Clocks from inputs to `conductance` / `current`.
 pub const LATENCY: usize = 2;
+/// The driving force `round((E - V) / 2^3)`, S9.9, as both the channel and the receptor
+/// units compute it.
+pub fn driving_force(reversal: Bits<20>, v: Bits<20>) -> i64 {
+    round_shift(as_signed(reversal) - as_signed(v), V_FRAC - DRIVE_FRAC)
+}
+
+/// The driving force in Verilog: `drive_rounded[18:0]` from the ports `reversal` and `v`.
+pub const DRIVING_FORCE_VERILOG: &str = "\
+// E - V in S8.12, rounded to S8.9. One bit wider than the S8.9 format: at the extreme
+// E - V = 256 mV - 1 LSB the rounding reaches 2^17, and `sim` keeps that value.
+wire signed [21:0] difference = $signed({{2{reversal[19]}}, reversal}) - $signed({{2{v[19]}}, v});
+wire signed [21:0] drive_rounded = (difference + 22'sd4) >>> 3;
+";
+
 /// Width of one channel's current term, S17.12: |G_c * drive| < 2^41 before the shift.
 pub const TERM_BITS: usize = 30;
 
@@ -51,10 +65,7 @@ impl Logic for ChannelCurrent {
                     GBAR_FRAC + OPEN_FRAC - G_FRAC,
                 )
             };
-            self._drive = round_shift(
-                as_signed(self.reversal.val()) - as_signed(self.v.val()),
-                V_FRAC - DRIVE_FRAC,
-            );
+            self._drive = driving_force(self.reversal.val(), self.v.val());
         }
     }
 
@@ -65,13 +76,10 @@ impl Logic for ChannelCurrent {
 
     fn hdl(&self) -> Verilog {
         Verilog::Custom(
-            "\
+            DRIVING_FORCE_VERILOG.to_string()
+                + "\
 // U7.10 x U0.24 -> U8.16 after rounding off 18 bits; fits 24 bits.
 wire [40:0] gated = gbar * open + 41'd131072;
-// E - V in S8.12, rounded to S8.9. One bit wider than the S8.9 format: at the extreme
-// E - V = 256 mV - 1 LSB the rounding reaches 2^17, and `sim` keeps that value.
-wire signed [21:0] difference = $signed({{2{reversal[19]}}, reversal}) - $signed({{2{v[19]}}, v});
-wire signed [21:0] drive_rounded = (difference + 22'sd4) >>> 3;
 reg [23:0] channel_conductance;
 reg signed [18:0] drive;
 // U8.16 x S9.9 -> S17.12 after rounding off 13 bits.
@@ -83,8 +91,7 @@ always @(posedge clock) begin
     drive <= drive_rounded[18:0];
     conductance <= channel_conductance;
     current <= term[29:0];
-end"
-            .into(),
+end",
         )
     }
 

@@ -5,10 +5,10 @@
 //! driving force; second: the terms and the new state. An unused unit (kind 0) adds nothing.
 
 use rust_hdl::prelude::*;
-use sim::format::{round_shift, DECAY_FRAC, DRIVE_FRAC, G_FRAC, I_FRAC, SYN_MAX, V_FRAC};
+use sim::format::{round_shift, DECAY_FRAC, DRIVE_FRAC, G_FRAC, I_FRAC, SYN_MAX};
 
-use crate::bits::{as_signed, to_bits};
-use crate::channel_current::TERM_BITS;
+use crate::bits::to_bits;
+use crate::channel_current::{driving_force, DRIVING_FORCE_VERILOG, TERM_BITS};
 
 /// Clocks from inputs to `conductance` / `current` / `new_state`.
 pub const LATENCY: usize = 2;
@@ -63,10 +63,7 @@ impl Logic for ReceptorUnit {
             self.new_state.next = bits::<24>(((s * decay) >> DECAY_FRAC) as u64);
             self._sum = (self.state.val().to_u64() as i64 + self.accumulated.val().to_u64() as i64)
                 .min(SYN_MAX);
-            self._drive = round_shift(
-                as_signed(self.reversal.val()) - as_signed(self.v.val()),
-                V_FRAC - DRIVE_FRAC,
-            );
+            self._drive = driving_force(self.reversal.val(), self.v.val());
         }
     }
 
@@ -78,11 +75,9 @@ impl Logic for ReceptorUnit {
 
     fn hdl(&self) -> Verilog {
         Verilog::Custom(
-            "\
+            DRIVING_FORCE_VERILOG.to_string()
+                + "\
 wire [24:0] total = {1'b0, state} + {1'b0, accumulated};
-// E - V in S8.12, rounded to S8.9, one bit wider as in the channel unit.
-wire signed [21:0] difference = $signed({{2{reversal[19]}}, reversal}) - $signed({{2{v[19]}}, v});
-wire signed [21:0] drive_rounded = (difference + 22'sd4) >>> 3;
 reg [23:0] s;
 reg signed [18:0] drive;
 // U8.16 x S9.9 -> S17.12 after rounding off 13 bits.
@@ -102,8 +97,7 @@ always @(posedge clock) begin
         default: current <= 30'd0;
     endcase
     new_state <= decayed[41:18];
-end"
-            .into(),
+end",
         )
     }
 
