@@ -234,8 +234,8 @@ mod tests {
                 if offer && x.packet_ready.val() {
                     wait = gaps[next];
                     next += 1;
-                } else if wait > 0 {
-                    wait -= 1;
+                } else {
+                    wait = wait.saturating_sub(1);
                 }
                 wait_clock_cycle!(ep, clock, x);
                 clocks += 1;
