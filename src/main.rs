@@ -78,7 +78,8 @@ enum Command {
         #[arg(long, default_value = "neurofuse-demo")]
         out: PathBuf,
     },
-    /// Export the neuron core as Verilog (plus the `$readmemh` files of its tables)
+    /// Export the chip as Verilog: the neuron core, its units, the mesh and the chip top (plus
+    /// the `$readmemh` files of the core's tables)
     Verilog {
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
@@ -92,6 +93,9 @@ enum Command {
         /// Leave the table memories empty (the host loads them)
         #[arg(long)]
         no_tables: bool,
+        /// Chip configuration of the chip top: a TOML file or builtin:NAME
+        #[arg(long, default_value = "builtin:small")]
+        config: String,
     },
     /// Check a chip configuration and print what it holds
     Chip {
@@ -256,11 +260,13 @@ fn run(cli: Cli) -> Result<()> {
             channels,
             dt,
             no_tables,
+            config,
         } => {
             let set = (!no_tables)
                 .then(|| load_channels(channels.as_deref()))
                 .transpose()?;
-            verilog::run(&out, set.as_ref(), dt)
+            let config = chip::ChipConfig::load(&config)?;
+            verilog::run(&out, set.as_ref(), dt, &config)
         }
         Command::Channels { show: None } => {
             for name in channels::builtin_names() {

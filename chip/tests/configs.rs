@@ -60,7 +60,7 @@ fn each_broken_rule_names_the_file_the_field_and_what_was_expected() {
             "synapses = 20000000",
             "field `core.synapses` = 20000000",
         ),
-        ("routes = 256", "routes = 0", "field `core.routes` = 0"),
+        ("routes = 1024", "routes = 0", "field `core.routes` = 0"),
         (
             "weight_bits = 16",
             "weight_bits = 32",
@@ -105,7 +105,7 @@ fn the_largest_valid_configuration_still_fits_a_spike_packet_in_a_word() {
 fn syntax_unknown_and_missing_fields_are_reported_by_name() {
     let unknown = error_for(&base().replace("fifo_depth = 8", "fifo_depth = 8\nfifo_dept = 9"));
     assert!(unknown.contains("unknown field `fifo_dept`"), "{unknown}");
-    let missing = error_for(&base().replace("routes = 256", ""));
+    let missing = error_for(&base().replace("routes = 1024", ""));
     assert!(missing.contains("missing field `routes`"), "{missing}");
     let wrong_type = error_for(&base().replace("neurons = 256", "neurons = \"many\""));
     assert!(

@@ -74,26 +74,45 @@ pub fn delivery_verilog() -> String {
     clean_names(&generate_verilog(&unit), DELIVERY_TOP)
 }
 
-/// Verilator lint waivers for rust-hdl's own constructs, each explained (a `.vlt` file).
-pub const VERILATOR_WAIVERS: &str = include_str!("waivers.vlt");
+/// The spike-emission unit's Verilog.
+pub fn emission_verilog() -> String {
+    let mut unit = crate::emission::SpikeEmission::default();
+    unit.connect_all();
+    clean_names(&generate_verilog(&unit), crate::chip_top::EMISSION_TOP)
+}
 
-/// FIFO depth of the exported router node (`builtin:small`'s `router.fifo_depth`).
-pub const ROUTER_FIFO_DEPTH: u32 = 8;
+/// The tick controller's Verilog.
+pub fn tick_verilog() -> String {
+    let mut unit = crate::tick::TickController::default();
+    unit.connect_all();
+    clean_names(&generate_verilog(&unit), crate::chip_top::TICK_TOP)
+}
+
+/// Verilator lint waivers for rust-hdl's constructs, each explained (a `.vlt` file).
+pub const VERILATOR_WAIVERS: &str = include_str!("waivers.vlt");
 
 /// What [`export`] wrote.
 #[derive(Debug)]
 pub struct Exported {
+    /// `neuron_core.v`: the core alone.
     pub verilog: PathBuf,
     /// `neuron_core.vlt`: pass it to Verilator before the Verilog.
     pub waivers: PathBuf,
     pub memory_files: Vec<PathBuf>,
+    /// Every module of the chip, the top (`neurofuse_chip.v`) last.
+    pub chip: Vec<PathBuf>,
 }
 
-/// Writes `neuron_core.v` into `dir`, and with `tables`, the memory-initialization files its
-/// table RAMs load (so the FPGA starts with the channel set in place; the host can still
-/// overwrite them).
-pub fn export(dir: &Path, tables: Option<&FixedEngine>) -> std::io::Result<Exported> {
-    std::fs::create_dir_all(dir)?;
+/// Writes `neuron_core.v` and the chip of `config` (`neurofuse_chip.v` and its blocks) into
+/// `dir`, and with `tables`, the memory-initialization files the cores' table RAMs load (so
+/// the FPGA starts with the channel set in place; the host can still overwrite them).
+pub fn export(
+    dir: &Path,
+    tables: Option<&FixedEngine>,
+    config: &chip::ChipConfig,
+) -> Result<Exported, String> {
+    let io = |path: &Path, e: std::io::Error| format!("{}: {e}", path.display());
+    std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
     let mut core = match tables {
         Some(engine) => NeuronCore::with_tables(engine),
         None => NeuronCore::default(),
@@ -106,22 +125,43 @@ pub fn export(dir: &Path, tables: Option<&FixedEngine>) -> std::io::Result<Expor
             .iter()
             .map(|w| format!("{w:0digits$x}\n"))
             .collect();
-        std::fs::write(&path, text)?;
+        std::fs::write(&path, text).map_err(|e| io(&path, e))?;
         memory_files.push(path);
     }
-    let path = dir.join(format!("{TOP}.v"));
-    std::fs::write(&path, verilog(&mut core))?;
-    std::fs::write(
-        dir.join(format!("{ROUTER_TOP}.v")),
-        router_verilog(ROUTER_FIFO_DEPTH),
-    )?;
-    std::fs::write(dir.join(format!("{DELIVERY_TOP}.v")), delivery_verilog())?;
+    let fifo_depth = config.router.fifo_depth;
+    if !(2..=1024).contains(&fifo_depth) || !fifo_depth.is_power_of_two() {
+        return Err(format!(
+            "router.fifo_depth {fifo_depth}: the RTL's FIFOs hold a power of two from 2 to 1024"
+        ));
+    }
+    let files = [
+        (TOP, verilog(&mut core)),
+        (ROUTER_TOP, router_verilog(fifo_depth)),
+        (DELIVERY_TOP, delivery_verilog()),
+        (crate::chip_top::EMISSION_TOP, emission_verilog()),
+        (crate::chip_top::TICK_TOP, tick_verilog()),
+        (
+            crate::mesh::MESH_TOP,
+            crate::mesh::mesh_verilog(config.mesh.width, config.mesh.height),
+        ),
+        (
+            crate::chip_top::CHIP_TOP,
+            crate::chip_top::chip_verilog(config)?,
+        ),
+    ];
+    let mut chip = Vec::new();
+    for (name, text) in files {
+        let path = dir.join(format!("{name}.v"));
+        std::fs::write(&path, text).map_err(|e| io(&path, e))?;
+        chip.push(path);
+    }
     let waivers = dir.join(format!("{TOP}.vlt"));
-    std::fs::write(&waivers, VERILATOR_WAIVERS)?;
+    std::fs::write(&waivers, VERILATOR_WAIVERS).map_err(|e| io(&waivers, e))?;
     Ok(Exported {
-        verilog: path,
+        verilog: chip[0].clone(),
         waivers,
         memory_files,
+        chip,
     })
 }
 

@@ -9,10 +9,13 @@
 
 pub mod bits;
 pub mod channel_current;
+pub mod chip_map;
+pub mod chip_top;
 pub mod controller;
 pub mod core;
 pub mod delay;
 pub mod delivery;
+pub mod emission;
 pub mod export;
 pub mod factor_stage;
 pub mod gate_update;
@@ -23,6 +26,7 @@ pub mod parameters;
 pub mod ram;
 pub mod receptor_unit;
 pub mod router;
+pub mod tick;
 pub mod voltage_update;
 
 pub use crate::core::NeuronCore;

@@ -1,15 +1,22 @@
-//! Co-simulation of the RTL against the bit-accurate model: the verilated neuron core behind
-//! a safe driver (`RtlCore`), the host-port protocol it speaks, and VCD of the neuron state
-//! written identically by every engine (`state_vcd`).
+//! Co-simulation of the RTL against the bit-accurate model: the verilated neuron core and
+//! the verilated chip behind safe drivers (`RtlCore`, `RtlChip`), the chip co-simulation
+//! loop (`chip_cosim`), and VCD of the neuron state written identically by every engine
+//! (`state_vcd`).
 //!
 //! Without Verilator at build time the crate still builds; `RTL_AVAILABLE` is false and
 //! the RTL tests say they were skipped.
 
+#[cfg(has_verilator)]
+pub mod chip_cosim;
 pub mod icarus;
+#[cfg(has_verilator)]
+pub mod rtl_chip;
 #[cfg(has_verilator)]
 pub mod rtl_core;
 pub mod state_vcd;
 
+#[cfg(has_verilator)]
+pub use rtl_chip::RtlChip;
 #[cfg(has_verilator)]
 pub use rtl_core::RtlCore;
 

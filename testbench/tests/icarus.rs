@@ -66,7 +66,8 @@ fn icarus_runs_the_exported_verilog_bit_exact_with_sim() {
     let engine = FixedEngine::new(&set, 0.025).unwrap();
     let pop = engine.population(1, -65.0, 0.0);
     let dir = tempfile::tempdir().unwrap();
-    hdl::export::export(dir.path(), Some(&engine)).unwrap();
+    let config = chip::ChipConfig::builtin("small").unwrap();
+    hdl::export::export(dir.path(), Some(&engine), &config).unwrap();
 
     // Every memory and register through the host port (the tables too, over the preloaded
     // ones), then 800 steps (20 ms): 15 uA/cm^2 from 2 ms on.

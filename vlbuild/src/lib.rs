@@ -5,7 +5,7 @@
 //!
 //! ```ignore
 //! let Some(verilator) = vlbuild::Verilator::detect() else { return };
-//! vlbuild::build(&verilator, &vlbuild::Model::new("neuron_core", &[path]).trace(true));
+//! vlbuild::build(&verilator, &[vlbuild::Model::new("neuron_core", &[path]).trace(true)]);
 //! // then in the crate: include!(concat!(env!("OUT_DIR"), "/vl_neuron_core.rs"));
 //! ```
 
@@ -47,6 +47,9 @@ impl Verilator {
 /// One Verilog top module to verilate.
 pub struct Model {
     pub top: String,
+    /// Names the generated files, C++ class (`V<name>`) and symbols: the same top can be
+    /// built twice (say with and without tracing) under two names.
+    pub name: String,
     /// Files passed to Verilator in order (`.vlt` configuration files first).
     pub files: Vec<PathBuf>,
     pub trace: bool,
@@ -57,10 +60,16 @@ impl Model {
     pub fn new(top: &str, files: &[&Path]) -> Model {
         Model {
             top: top.into(),
+            name: top.into(),
             files: files.iter().map(|p| p.to_path_buf()).collect(),
             trace: false,
             coverage_toggle: false,
         }
+    }
+
+    pub fn name(mut self, name: &str) -> Self {
+        self.name = name.into();
+        self
     }
 
     /// Build with VCD tracing support (`--trace`).
@@ -95,16 +104,85 @@ fn run(cmd: &mut Command) {
     }
 }
 
-/// Verilates `model` into `$OUT_DIR/vl_<top>/`, writes `$OUT_DIR/vl_<top>.rs` and emits the
-/// link directives and `cfg(has_verilator)`.
-pub fn build(verilator: &Verilator, model: &Model) {
+/// Verilates each model into `$OUT_DIR/vl_<name>/`, writes `$OUT_DIR/vl_<name>.rs`, links
+/// them all with one copy of the Verilator runtime (`libvl_models.a`) and emits
+/// `cfg(has_verilator)`.
+pub fn build(verilator: &Verilator, models: &[Model]) {
+    assert!(!models.is_empty(), "no model to build");
     let out = PathBuf::from(env::var("OUT_DIR").expect("OUT_DIR: run from a build script"));
-    let top = &model.top;
-    let dir = out.join(format!("vl_{top}"));
-    fs::create_dir_all(&dir).expect("create the Verilator output directory");
-    let class = format!("V{top}");
-    let jobs = env::var("NUM_JOBS").unwrap_or_else(|_| "2".into());
+    let mut members = Vec::new();
+    for (i, model) in models.iter().enumerate() {
+        let dir = verilate(verilator, model, &out);
+        members.extend(unpack(
+            &dir,
+            &format!("V{}__ALL.a", model.name),
+            &format!("m{i}"),
+        ));
+        members.push(dir.join("shim.o"));
+    }
+    // The runtime, once, built in the first model's directory.
+    let first = out.join(format!("vl_{}", models[0].name));
+    let mut runtime = vec!["verilated.o", "verilated_threads.o"];
+    if models.iter().any(|m| m.trace) {
+        runtime.push("verilated_vcd_c.o");
+    }
+    if models.iter().any(|m| m.coverage_toggle) {
+        runtime.push("verilated_cov.o");
+    }
+    make(&first, &format!("V{}.mk", models[0].name), &runtime);
+    members.extend(runtime.iter().map(|o| first.join(o)));
 
+    let library = out.join("libvl_models.a");
+    let _ = fs::remove_file(&library);
+    run(Command::new("ar").arg("rcs").arg(&library).args(&members));
+    println!("cargo::rustc-link-search=native={}", out.display());
+    println!("cargo::rustc-link-lib=static=vl_models");
+    println!("cargo::rustc-link-lib=dylib=stdc++");
+    println!("cargo::rustc-cfg=has_verilator");
+    println!("cargo::rustc-env=VERILATOR_VERSION={}", verilator.version);
+}
+
+fn make(dir: &Path, makefile: &str, targets: &[&str]) {
+    let jobs = env::var("NUM_JOBS").unwrap_or_else(|_| "2".into());
+    run(Command::new("make")
+        .arg("-C")
+        .arg(dir)
+        .arg("-f")
+        .arg(makefile)
+        .arg(format!("-j{jobs}"))
+        .args(["OPT_FAST=-O2", "OPT_SLOW=-O1", "OPT_GLOBAL=-O2"])
+        .args(targets));
+}
+
+/// The members of `dir/archive`, extracted under distinct names (`<tag>_<member>`).
+fn unpack(dir: &Path, archive: &str, tag: &str) -> Vec<PathBuf> {
+    let staging = dir.join("members");
+    let _ = fs::remove_dir_all(&staging);
+    fs::create_dir_all(&staging).unwrap();
+    run(Command::new("ar")
+        .current_dir(&staging)
+        .arg("x")
+        .arg(dir.join(archive)));
+    fs::read_dir(&staging)
+        .unwrap()
+        .map(|e| {
+            let path = e.unwrap().path();
+            let renamed = staging.join(format!(
+                "{tag}_{}",
+                path.file_name().unwrap().to_string_lossy()
+            ));
+            fs::rename(&path, &renamed).unwrap();
+            renamed
+        })
+        .collect()
+}
+
+/// Verilates one model and builds its archive and shim; returns its directory.
+fn verilate(verilator: &Verilator, model: &Model, out: &Path) -> PathBuf {
+    let name = &model.name;
+    let dir = out.join(format!("vl_{name}"));
+    fs::create_dir_all(&dir).expect("create the Verilator output directory");
+    let class = format!("V{name}");
     let mut cmd = Command::new(&verilator.exe);
     cmd.args([
         "--cc",
@@ -115,7 +193,7 @@ pub fn build(verilator: &Verilator, model: &Model) {
         "fast",
         "--noassert",
     ])
-    .args(["--top-module", top, "--prefix", &class])
+    .args(["--top-module", &model.top, "--prefix", &class])
     .arg("--Mdir")
     .arg(&dir)
     .args(["-CFLAGS", "-fPIC -O2"]);
@@ -133,49 +211,17 @@ pub fn build(verilator: &Verilator, model: &Model) {
 
     let ports = parse_ports(&dir.join(format!("{class}.h")));
     fs::write(dir.join("shim.cpp"), shim_cpp(model, &class, &ports)).unwrap();
-    fs::write(out.join(format!("vl_{top}.rs")), bindings_rs(model, &ports)).unwrap();
-
-    let mut runtime = vec!["verilated.o", "verilated_threads.o"];
-    if model.trace {
-        runtime.push("verilated_vcd_c.o");
-    }
-    if model.coverage_toggle {
-        runtime.push("verilated_cov.o");
-    }
-    run(Command::new("make")
-        .arg("-C")
-        .arg(&dir)
-        .arg("-f")
-        .arg(format!("{class}.mk"))
-        .arg(format!("-j{jobs}"))
-        .args(["OPT_FAST=-O2", "OPT_SLOW=-O1", "OPT_GLOBAL=-O2"])
-        .arg(format!("{class}__ALL.a"))
-        .arg("shim.o")
-        .args(&runtime));
-
-    // One static library: the model archive's members, the shim and the runtime.
-    let staging = dir.join("archive");
-    let _ = fs::remove_dir_all(&staging);
-    fs::create_dir_all(&staging).unwrap();
-    run(Command::new("ar")
-        .current_dir(&staging)
-        .arg("x")
-        .arg(dir.join(format!("{class}__ALL.a"))));
-    for object in ["shim.o"].iter().chain(&runtime) {
-        fs::copy(dir.join(object), staging.join(object)).unwrap();
-    }
-    let library = out.join(format!("libvl_{top}.a"));
-    let _ = fs::remove_file(&library);
-    let members: Vec<PathBuf> = fs::read_dir(&staging)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    run(Command::new("ar").arg("rcs").arg(&library).args(&members));
-    println!("cargo::rustc-link-search=native={}", out.display());
-    println!("cargo::rustc-link-lib=static=vl_{top}");
-    println!("cargo::rustc-link-lib=dylib=stdc++");
-    println!("cargo::rustc-cfg=has_verilator");
-    println!("cargo::rustc-env=VERILATOR_VERSION={}", verilator.version);
+    fs::write(
+        out.join(format!("vl_{name}.rs")),
+        bindings_rs(model, &ports),
+    )
+    .unwrap();
+    make(
+        &dir,
+        &format!("{class}.mk"),
+        &[&format!("{class}__ALL.a"), "shim.o"],
+    );
+    dir
 }
 
 /// Ports from the verilated header's `VL_IN8(&clock,0,0);`-style declarations.
@@ -266,12 +312,12 @@ fn shim_cpp(model: &Model, class: &str, ports: &[Port]) -> String {
         .unwrap();
     }
     writeln!(s, "}}").unwrap();
-    // Symbols are per model (`vl_<top>_...`) so several models can link into one binary.
-    s.replace("vl_", &format!("vl_{}_", model.top))
+    // Symbols are per model (`vl_<name>_...`) so several models can link into one binary.
+    s.replace("vl_", &format!("vl_{}_", model.name))
 }
 
 fn bindings_rs(model: &Model, ports: &[Port]) -> String {
-    let p = format!("vl_{}", model.top);
+    let p = format!("vl_{}", model.name);
     let mut s = String::new();
     writeln!(
         s,
@@ -313,7 +359,11 @@ fn bindings_rs(model: &Model, ports: &[Port]) -> String {
         "impl Default for Model {{ fn default() -> Self {{ Self::new() }} }}"
     )
     .unwrap();
-    writeln!(s, "#[allow(dead_code)]\nimpl Model {{").unwrap();
+    writeln!(
+        s,
+        "#[allow(dead_code, clippy::unnecessary_cast)]\nimpl Model {{"
+    )
+    .unwrap();
     writeln!(s, "    pub fn new() -> Self {{ let raw = unsafe {{ {p}_new() }}; assert!(!raw.is_null()); Model {{ raw }} }}").unwrap();
     writeln!(s, "    /// Settles the model after input changes.\n    #[inline] pub fn eval(&mut self) {{ unsafe {{ {p}_eval(self.raw) }} }}").unwrap();
     writeln!(s, "    /// Starts a VCD of every signal (needs a model built with tracing).\n    pub fn trace_open(&mut self, path: &std::path::Path) -> std::io::Result<()> {{\n        use std::os::unix::ffi::OsStrExt;\n        let c = std::ffi::CString::new(path.as_os_str().as_bytes())?;\n        match unsafe {{ {p}_trace_open(self.raw, c.as_ptr()) }} {{\n            0 => Ok(()),\n            -2 => Err(std::io::Error::other(\"the model was built without tracing\")),\n            _ => Err(std::io::Error::other(format!(\"{{}}: cannot open for writing\", path.display()))),\n        }}\n    }}").unwrap();

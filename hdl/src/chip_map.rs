@@ -1,0 +1,213 @@
+//! The chip's host address map, and a chip image expressed as the host writes that load it
+//! (what `neurofuse cosim`, the FPGA link and tests send over the chip's configuration bus).
+//!
+//! Address: `unit[27:24] | core[23:16] | local[15:0]`. Units:
+//!
+//! | unit | what | local address |
+//! |---|---|---|
+//! | 0 | neuron core `core` | the core's own map (`map`) |
+//! | 1 | its axon table | axon |
+//! | 2 | its synapse memory | synapse entry |
+//! | 3 | its route-range table | source (neuron, or `INPUT_SOURCE_BASE` + input slot) |
+//! | 4 | its route entries | entry |
+//! | 5 | inject: send source `local` (an input spike) | source |
+//! | 15 | chip registers (`core` ignored) | `CHIP_*` |
+//!
+//! Writes to units 0-5 are ignored while a tick runs (`CHIP_STATUS` bit 0); reads of a core
+//! answer only between ticks. Units 1-4 are write-only.
+
+use chip::ChipImage;
+use sim::ChipModel;
+
+use crate::delivery::{MAX_AXONS, MAX_SYNAPSES, WEIGHT_BITS};
+use crate::emission::{self, INPUT_SOURCE_BASE, MAX_ROUTES};
+use crate::map::{self, HostWrite};
+
+pub const UNIT_CORE: u32 = 0;
+pub const UNIT_AXON: u32 = 1;
+pub const UNIT_SYNAPSE: u32 = 2;
+pub const UNIT_ROUTE_RANGE: u32 = 3;
+pub const UNIT_ROUTE: u32 = 4;
+pub const UNIT_INJECT: u32 = 5;
+pub const UNIT_CHIP: u32 = 15;
+
+/// Chip registers (unit 15).
+pub const CHIP_IDENTITY: u32 = 0;
+/// Write anything: run one tick.
+pub const CHIP_RUN: u32 = 1;
+/// Bit 0 tick running, bit 1 network idle, bit 2 an emission queue overflowed (sticky),
+/// bit 3 a packet left the mesh's edge (sticky).
+pub const CHIP_STATUS: u32 = 2;
+pub const CHIP_TICK_CYCLES: u32 = 3;
+pub const CHIP_TICKS: u32 = 4;
+/// The chip's shape: `width[7:0] | height[15:8] | log2(fifo_depth)[23:16]`.
+pub const CHIP_SHAPE: u32 = 5;
+/// Receptor `r`'s weight shift (delivery: `weight << shift`) is `CHIP_SHIFT + r`.
+pub const CHIP_SHIFT: u32 = 8;
+/// "NFC" and version 1.
+pub const CHIP_IDENTITY_VALUE: u32 = 0x4E46_4301;
+
+pub const STATUS_BUSY: u32 = 1;
+pub const STATUS_IDLE: u32 = 2;
+pub const STATUS_OVERFLOW: u32 = 4;
+pub const STATUS_EDGE_ERROR: u32 = 8;
+
+/// Cores one chip addresses.
+pub const MAX_CORES: u32 = 256;
+
+pub const fn address(unit: u32, core: u32, local: u32) -> u32 {
+    unit << 24 | core << 16 | local
+}
+
+pub fn shape_word(width: u32, height: u32, fifo_depth: u32) -> u32 {
+    width | height << 8 | fifo_depth.trailing_zeros() << 16
+}
+
+/// An image as host writes, and where each external input was placed.
+#[derive(Clone, Debug)]
+pub struct ChipLoad {
+    pub writes: Vec<HostWrite>,
+    /// Per external input: the (core, source) whose injection sends it.
+    pub inputs: Vec<(u32, u32)>,
+}
+
+impl ChipLoad {
+    /// The write that sends external input `input` into the chip.
+    pub fn inject(&self, input: u32) -> HostWrite {
+        let (core, source) = self.inputs[input as usize];
+        HostWrite {
+            address: address(UNIT_INJECT, core, source),
+            data: 0,
+        }
+    }
+}
+
+/// Every write that loads `image` into the chip RTL, or what does not fit it (nothing is
+/// truncated: an image that fits the configuration but not this RTL is refused whole).
+pub fn load(image: &ChipImage) -> Result<ChipLoad, String> {
+    let config = &image.config;
+    let cores = config.cores();
+    if cores > MAX_CORES || config.mesh.width > 64 || config.mesh.height > 64 {
+        return Err(format!(
+            "the RTL addresses at most {MAX_CORES} cores on a mesh of at most 64 x 64; the image's chip is {} x {}",
+            config.mesh.width, config.mesh.height
+        ));
+    }
+    if config.words.weight_bits > WEIGHT_BITS {
+        return Err(format!(
+            "words.weight_bits is {}, the RTL's synapse memory holds {WEIGHT_BITS}-bit weights",
+            config.words.weight_bits
+        ));
+    }
+    let model = ChipModel::new(image).map_err(|e| e.to_string())?;
+    let mut writes = Vec::new();
+    for (r, receptor) in image.receptors.iter().enumerate() {
+        writes.push(HostWrite {
+            address: address(UNIT_CHIP, 0, CHIP_SHIFT + r as u32),
+            data: receptor.weight_shift,
+        });
+    }
+    let mut next_route = vec![0u32; cores as usize];
+    for (k, core) in image.cores.iter().enumerate() {
+        let kk = k as u32;
+        let fail = |what: String| format!("core {k}: {what}");
+        let state = map::CoreImage::new(model.engine(), &model.cores[k]).map_err(fail)?;
+        writes.extend(state.writes.iter().map(|w| HostWrite {
+            address: address(UNIT_CORE, kk, w.address),
+            data: w.data,
+        }));
+        if core.axons.len() > MAX_AXONS as usize || core.synapses.len() > MAX_SYNAPSES as usize {
+            return Err(fail(format!(
+                "{} axons and {} synapses; the RTL holds {MAX_AXONS} and {MAX_SYNAPSES}",
+                core.axons.len(),
+                core.synapses.len()
+            )));
+        }
+        for (a, range) in core.axons.iter().enumerate() {
+            // Both fields are 15 bits; first + count <= 2^14 keeps them in range.
+            if range.first + range.count > MAX_SYNAPSES {
+                return Err(fail(format!(
+                    "axon {a}'s synapses run past the synapse memory"
+                )));
+            }
+            writes.push(HostWrite {
+                address: address(UNIT_AXON, kk, a as u32),
+                data: range.first | range.count << 15,
+            });
+        }
+        for (s, synapse) in core.synapses.iter().enumerate() {
+            if synapse.target >= map::MAX_NEURONS as u32
+                || synapse.weight >= 1 << WEIGHT_BITS
+                || synapse.receptor >= 4
+            {
+                return Err(fail(format!(
+                    "synapse {s} (target {}, weight {}, receptor {}) does not fit its word",
+                    synapse.target, synapse.weight, synapse.receptor
+                )));
+            }
+            writes.push(HostWrite {
+                address: address(UNIT_SYNAPSE, kk, s as u32),
+                data: synapse.target | synapse.weight << 10 | synapse.receptor << 26,
+            });
+        }
+        for neuron in 0..core.neurons() {
+            let routes = core.routes.routes(neuron);
+            let first = next_route[k];
+            let word = emission::range_word(first, routes.len() as u32).map_err(fail)?;
+            writes.push(HostWrite {
+                address: address(UNIT_ROUTE_RANGE, kk, neuron as u32),
+                data: word,
+            });
+            push_routes(&mut writes, image, kk, first, routes).map_err(fail)?;
+            next_route[k] += routes.len() as u32;
+        }
+    }
+    // External inputs: input i is sent by core i mod cores, as its input slot i / cores.
+    let mut inputs = Vec::new();
+    for i in 0..image.inputs.ranges.len() {
+        let k = i as u32 % cores;
+        let slot = i as u32 / cores;
+        let fail = |what: String| format!("external input {i} (on core {k}): {what}");
+        if slot >= INPUT_SOURCE_BASE {
+            return Err(fail(format!(
+                "the RTL holds {INPUT_SOURCE_BASE} inputs per core"
+            )));
+        }
+        let routes = image.inputs.routes(i);
+        let first = next_route[k as usize];
+        let word = emission::range_word(first, routes.len() as u32).map_err(fail)?;
+        writes.push(HostWrite {
+            address: address(UNIT_ROUTE_RANGE, k, INPUT_SOURCE_BASE + slot),
+            data: word,
+        });
+        push_routes(&mut writes, image, k, first, routes).map_err(fail)?;
+        next_route[k as usize] += routes.len() as u32;
+        inputs.push((k, INPUT_SOURCE_BASE + slot));
+    }
+    debug_assert!(next_route.iter().all(|&n| n <= MAX_ROUTES));
+    Ok(ChipLoad { writes, inputs })
+}
+
+/// Route entries `first ..` of `core`: one packet per route.
+fn push_routes(
+    writes: &mut Vec<HostWrite>,
+    image: &ChipImage,
+    core: u32,
+    first: u32,
+    routes: &[chip::image::Route],
+) -> Result<(), String> {
+    let width = image.config.mesh.width;
+    for (j, route) in routes.iter().enumerate() {
+        if route.axon >= MAX_AXONS {
+            return Err(format!(
+                "a route names axon {}, the RTL's axon tables hold {MAX_AXONS}",
+                route.axon
+            ));
+        }
+        writes.push(HostWrite {
+            address: address(UNIT_ROUTE, core, first + j as u32),
+            data: crate::router::packet(route.core % width, route.core / width, route.axon),
+        });
+    }
+    Ok(())
+}

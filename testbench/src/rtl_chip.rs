@@ -1,0 +1,226 @@
+//! The verilated chip (`neurofuse_chip`, built for `builtin:small`) behind its host bus:
+//! load an image, run ticks, inject input spikes, read state.
+
+use std::path::Path;
+
+use chip::ChipImage;
+use hdl::chip_map::{self, address, ChipLoad, UNIT_CHIP, UNIT_CORE};
+use hdl::map;
+use sim::format::from_bits;
+
+mod verilated {
+    include!(concat!(env!("OUT_DIR"), "/vl_neurofuse_chip.rs"));
+}
+
+/// The chip configuration this build's verilated chip was generated for.
+pub const BUILT_FOR: &str = "builtin:small";
+
+/// What one tick produced.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ChipTick {
+    /// (core, local neuron) of every spike, in core then neuron order (as `sim::ChipModel`).
+    pub spikes: Vec<(u32, u32)>,
+    /// Clocks the tick took (the chip's own count: settle, step, drain).
+    pub cycles: u32,
+}
+
+/// A running RTL chip. Each clock is two evaluations (rising, then falling edge).
+pub struct RtlChip {
+    model: verilated::Model,
+    cycles: u64,
+    tracing: bool,
+    cores: u32,
+    loaded: Option<ChipLoad>,
+}
+
+impl RtlChip {
+    /// The chip after a reset; its memories are empty until [`RtlChip::load`].
+    pub fn new() -> Self {
+        let mut chip = RtlChip {
+            model: verilated::Model::new(),
+            cycles: 0,
+            tracing: false,
+            cores: 0,
+            loaded: None,
+        };
+        chip.model.set_clock(0);
+        chip.model.eval();
+        chip.model.set_reset(1);
+        chip.clock();
+        chip.model.set_reset(0);
+        chip.model.eval();
+        let (width, height, _) = chip.shape();
+        chip.cores = width * height;
+        chip
+    }
+
+    /// Writes every signal of the chip to `path` as VCD from now on (one time unit is half a
+    /// clock).
+    pub fn open_trace(&mut self, path: &Path) -> std::io::Result<()> {
+        self.model.trace_open(path)?;
+        self.tracing = true;
+        self.model.trace_dump(2 * self.cycles);
+        Ok(())
+    }
+
+    pub fn close_trace(&mut self) {
+        self.model.trace_close();
+        self.tracing = false;
+    }
+
+    pub fn cycles(&self) -> u64 {
+        self.cycles
+    }
+
+    #[inline]
+    fn clock(&mut self) {
+        self.model.set_clock(1);
+        self.model.eval();
+        if self.tracing {
+            self.model.trace_dump(2 * self.cycles + 1);
+        }
+        self.model.set_clock(0);
+        self.model.eval();
+        self.cycles += 1;
+        if self.tracing {
+            self.model.trace_dump(2 * self.cycles);
+        }
+    }
+
+    pub fn write(&mut self, address: u32, data: u32) {
+        self.model.set_host_address(address);
+        self.model.set_host_write_data(data);
+        self.model.set_host_write(1);
+        self.clock();
+        self.model.set_host_write(0);
+    }
+
+    /// Reads one word over the host bus; `None` when nothing answers (a core read while a
+    /// tick runs, or an unmapped unit).
+    pub fn read(&mut self, address: u32) -> Option<u32> {
+        self.model.set_host_address(address);
+        self.model.set_host_read(1);
+        self.clock();
+        self.model.set_host_read(0);
+        self.model.eval();
+        (self.model.host_read_valid() == 1).then(|| self.model.host_read_data())
+    }
+
+    fn chip_register(&mut self, register: u32) -> u32 {
+        self.read(address(UNIT_CHIP, 0, register))
+            .expect("the chip registers always answer")
+    }
+
+    /// Mesh width, height and router FIFO depth, as the chip reports them.
+    pub fn shape(&mut self) -> (u32, u32, u32) {
+        let word = self.chip_register(chip_map::CHIP_SHAPE);
+        (word & 0xFF, (word >> 8) & 0xFF, 1 << ((word >> 16) & 0xFF))
+    }
+
+    pub fn status(&mut self) -> u32 {
+        self.chip_register(chip_map::CHIP_STATUS)
+    }
+
+    /// Loads `image` over the host bus, or says why this chip cannot hold it (nothing is
+    /// written then).
+    pub fn load(&mut self, image: &ChipImage) -> Result<(), String> {
+        let (width, height, fifo) = self.shape();
+        let c = &image.config;
+        if (c.mesh.width, c.mesh.height, c.router.fifo_depth) != (width, height, fifo) {
+            return Err(format!(
+                "the image is for a {} x {} mesh with {}-packet FIFOs (chip '{}'); this RTL chip is {width} x {height} with {fifo}",
+                c.mesh.width, c.mesh.height, c.router.fifo_depth, c.name
+            ));
+        }
+        let load = chip_map::load(image)?;
+        for w in &load.writes {
+            self.write(w.address, w.data);
+        }
+        self.loaded = Some(load);
+        Ok(())
+    }
+
+    /// Runs one tick, then sends `inputs` (external input indices; the next tick's step
+    /// sees them, as `sim::ChipModel::tick`). An error if the chip reports a lost packet.
+    pub fn tick(&mut self, inputs: &[u32]) -> Result<ChipTick, String> {
+        let loaded = self.loaded.as_ref().ok_or("no image loaded")?;
+        let injections: Vec<map::HostWrite> = inputs.iter().map(|&i| loaded.inject(i)).collect();
+        self.write(address(UNIT_CHIP, 0, chip_map::CHIP_RUN), 1);
+        self.model.eval();
+        let mut spikes = Vec::new();
+        let mut clocks = 0u64;
+        while self.model.tick_busy() == 1 {
+            let fired = self.model.spike_valid();
+            if fired != 0 {
+                let neurons = self.model.spike_neuron();
+                for k in 0..self.cores {
+                    if fired >> k & 1 == 1 {
+                        spikes.push((k, (neurons >> (10 * k) & 0x3FF) as u32));
+                    }
+                }
+            }
+            self.clock();
+            clocks += 1;
+            if clocks > 100_000_000 {
+                return Err("a tick did not finish in 10^8 clocks".into());
+            }
+        }
+        spikes.sort_unstable();
+        for w in injections {
+            self.write(w.address, w.data);
+        }
+        let cycles = self.chip_register(chip_map::CHIP_TICK_CYCLES);
+        let status = self.status();
+        if status & chip_map::STATUS_OVERFLOW != 0 {
+            return Err("an emission queue overflowed: spikes were dropped".into());
+        }
+        if status & chip_map::STATUS_EDGE_ERROR != 0 {
+            return Err("a packet was routed off the edge of the mesh".into());
+        }
+        Ok(ChipTick { spikes, cycles })
+    }
+
+    fn core_read(&mut self, core: u32, local: u32) -> u32 {
+        self.read(address(UNIT_CORE, core, local))
+            .unwrap_or_else(|| panic!("core {core} did not answer a read of {local:#06x}"))
+    }
+
+    /// V (S7.12), the gates (U0.16) and the receptor states of a neuron.
+    pub fn read_neuron(&mut self, core: u32, neuron: u32) -> NeuronState {
+        let v = from_bits(
+            self.core_read(core, map::address(map::REGION_V, neuron))
+                .into(),
+            20,
+        ) as i32;
+        let mut gates = [0u16; 4];
+        for (g, x) in gates.iter_mut().enumerate() {
+            *x = self.core_read(core, map::address(map::REGION_GATE + g as u32, neuron)) as u16;
+        }
+        let mut receptors = [0u32; 4];
+        for (r, x) in receptors.iter_mut().enumerate() {
+            *x = self.core_read(
+                core,
+                map::address(map::REGION_RECEPTOR_STATE + r as u32, neuron),
+            );
+        }
+        NeuronState {
+            v,
+            gates,
+            receptors,
+        }
+    }
+}
+
+impl Default for RtlChip {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// One neuron's stored state, raw.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NeuronState {
+    pub v: i32,
+    pub gates: [u16; 4],
+    pub receptors: [u32; 4],
+}
