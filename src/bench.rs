@@ -124,6 +124,9 @@ fn b1_float<R: Real>(set: &ChannelSet, b: B1) -> Result<(f64, u64, String)> {
 #[derive(Clone, Debug)]
 pub struct B2Result {
     pub engine: Engine,
+    /// `b2`, or on the RTL `b2-reduced-1000` (the small chip holds 1,024 neurons).
+    pub network: String,
+    pub neurons: usize,
     pub run_s: f64,
     pub spikes: u64,
     pub syn_events: u64,
@@ -131,6 +134,15 @@ pub struct B2Result {
     pub compile_s: Option<f64>,
     pub packets: Option<u64>,
     pub hops: Option<u64>,
+    pub rtl: Option<RtlSpeed>,
+}
+
+/// The verilated chip's speed on a run.
+#[derive(Clone, Debug)]
+pub struct RtlSpeed {
+    pub clocks: u64,
+    pub clock_mhz: f64,
+    pub dt_ms: f64,
 }
 
 impl B2Result {
@@ -140,9 +152,23 @@ impl B2Result {
             Engine::Fixed => ("fixed", None),
             Engine::Rtl => ("rtl", None),
         };
-        let updates = (network::cobahh::NEURONS * network::cobahh::STEPS) as f64;
+        let updates = (self.neurons * network::cobahh::STEPS) as f64;
+        let ticks = network::cobahh::STEPS as f64;
+        // At the configured clock a tick of `clocks / ticks` cycles takes that many clock
+        // periods; real time is dt per tick.
+        let rtl = self.rtl.as_ref().map(|r| {
+            let cycles_per_tick = r.clocks as f64 / ticks;
+            json!({
+                "clocks": r.clocks,
+                "clocks_per_s": r.clocks as f64 / self.run_s,
+                "cycles_per_tick": cycles_per_tick,
+                "clock_mhz": r.clock_mhz,
+                "real_time_factor": r.dt_ms * 1e3 * r.clock_mhz / cycles_per_tick,
+            })
+        });
         json!({
             "bench": "b2",
+            "network": self.network,
             "engine": engine,
             "precision": precision,
             "run_s": self.run_s,
@@ -154,6 +180,7 @@ impl B2Result {
             "compile_s": self.compile_s,
             "packets": self.packets,
             "hops": self.hops,
+            "rtl": rtl,
         })
     }
 }
@@ -178,12 +205,15 @@ pub fn run_b2(engine: Engine) -> Result<B2Result> {
                 .sum();
             Ok(B2Result {
                 engine,
+                network: net.name.clone(),
+                neurons: net.neurons,
                 run_s,
                 spikes: counts.iter().map(|&c| u64::from(c)).sum(),
                 syn_events,
                 compile_s: None,
                 packets: None,
                 hops: None,
+                rtl: None,
             })
         }
         Engine::Fixed => {
@@ -200,18 +230,59 @@ pub fn run_b2(engine: Engine) -> Result<B2Result> {
             let t = model.traffic();
             Ok(B2Result {
                 engine,
+                network: net.name.clone(),
+                neurons: net.neurons,
                 run_s,
                 spikes: t.spikes,
                 syn_events: t.synaptic_events,
                 compile_s: Some(compile_s),
                 packets: Some(t.packets),
                 hops: Some(t.hops),
+                rtl: None,
             })
         }
-        Engine::Rtl => anyhow::bail!(
-            "B2 on the RTL needs the chip's RTL (synapse memory and router), which is not built yet; run --engine fixed"
-        ),
+        Engine::Rtl => b2_rtl(&net),
     }
+}
+
+/// B2 reduced to the verilated small chip's 1,024 neurons (`cobahh::reduced`), 100 ms, no
+/// waveform open.
+fn b2_rtl(b2: &network::Network) -> Result<B2Result> {
+    let net = network::cobahh::reduced(b2, 1000);
+    let config = chip::ChipConfig::load(testbench::CHIP_BUILT_FOR)?;
+    let start = Instant::now();
+    let compiled = compiler::compile(&net, &config)?;
+    let compile_s = start.elapsed().as_secs_f64();
+    let inputs = vec![Vec::new(); network::cobahh::STEPS];
+    let run = testbench::run_image_rtl(&compiled.image, &inputs).map_err(anyhow::Error::msg)?;
+    let spikes = run.spikes.iter().map(|s| s.len() as u64).sum();
+    // The synaptic events the RTL delivered, counted by the model on the same run.
+    let mut model = sim::ChipModel::new(&compiled.image)?;
+    for _ in 0..network::cobahh::STEPS {
+        model.tick(&[]);
+    }
+    let t = model.traffic();
+    anyhow::ensure!(
+        t.spikes == spikes,
+        "the RTL fired {spikes} spikes, sim {}: run `neurofuse cosim` to find where they part",
+        t.spikes
+    );
+    Ok(B2Result {
+        engine: Engine::Rtl,
+        network: net.name.clone(),
+        neurons: net.neurons,
+        run_s: run.run_s,
+        spikes,
+        syn_events: t.synaptic_events,
+        compile_s: Some(compile_s),
+        packets: Some(t.packets),
+        hops: Some(t.hops),
+        rtl: Some(RtlSpeed {
+            clocks: run.clocks,
+            clock_mhz: config.timing.clock_mhz,
+            dt_ms: config.timing.dt_ms,
+        }),
+    })
 }
 
 fn b2_float<R: Real>(net: &network::Network) -> Result<(f64, Vec<u32>)> {

@@ -42,8 +42,14 @@ pub const CHIP_TICK_CYCLES: u32 = 3;
 pub const CHIP_TICKS: u32 = 4;
 /// The chip's shape: `width[7:0] | height[15:8] | log2(fifo_depth)[23:16]`.
 pub const CHIP_SHAPE: u32 = 5;
+/// Clocks of the last tick in which some core's emission unit waited on a full router port
+/// (back-pressure from the mesh). Also counts between ticks (injected inputs).
+pub const CHIP_STALLS: u32 = 6;
 /// Receptor `r`'s weight shift (delivery: `weight << shift`) is `CHIP_SHIFT + r`.
 pub const CHIP_SHIFT: u32 = 8;
+/// Fault injection, to prove the co-simulation catches and locates a fault: bit 0 on,
+/// bits [15:8] the core whose deliveries then have their lowest bit flipped. Off after reset.
+pub const CHIP_FAULT: u32 = 12;
 /// "NFC" and version 1.
 pub const CHIP_IDENTITY_VALUE: u32 = 0x4E46_4301;
 

@@ -7,6 +7,9 @@
 //! port in) -> destination node's local port out -> delivery unit -> the destination core's
 //! accumulate port. Ports besides the host bus: each core's spike output (for test benches
 //! and probes) and `tick_busy`.
+//!
+//! The host bus is registered at the top: a write takes effect, and a read is sampled, one
+//! clock after the host presents it; read data comes back one clock after that.
 
 use std::fmt::Write as _;
 
@@ -50,15 +53,33 @@ pub fn chip_verilog(config: &ChipConfig) -> Result<String, String> {
     .unwrap();
     writeln!(w, "    output wire [{last}:0] spike_valid;\n    output wire [{}:0] spike_neuron;\n    output wire tick_busy;", 10 * n - 1).unwrap();
     w.push_str(
-        "    wire [3:0] unit = host_address[27:24];
-    wire [7:0] core_select = host_address[23:16];
-    wire [15:0] local_address = host_address[15:0];
-    wire chip_write = host_write && unit == 4'd15;
+        "    // The host bus and reset enter through registers: one clock of latency, and no logic
+    // of the chip depends on a top-level input directly (which makes the verilated model
+    // evaluate all of it on every input change).
+    reg chip_reset, bus_write, bus_read;
+    reg [31:0] bus_address, bus_write_data;
+    always @(posedge clock) begin
+        chip_reset <= reset;
+        bus_write <= host_write && !reset;
+        bus_read <= host_read && !reset;
+        bus_address <= host_address;
+        bus_write_data <= host_write_data;
+    end
+    wire [3:0] unit = bus_address[27:24];
+    wire [7:0] core_select = bus_address[23:16];
+    wire [15:0] local_address = bus_address[15:0];
+    wire chip_write = bus_write && unit == 4'd15;
     wire run = chip_write && local_address == 16'd1;
     // The cores' memories are the datapath's while a tick runs.
     wire bus_free = !tick_busy;
     reg [4:0] shift0, shift1, shift2, shift3;
     reg overflow_seen, edge_error_seen;
+    // Fault injection, for testing the co-simulation (`chip_map::CHIP_FAULT`).
+    reg fault_on;
+    reg [7:0] fault_core;
+    // Clocks of the running or last tick in which some core's emission unit waited on a
+    // full router port.
+    reg [31:0] stalls;
     reg chip_read_valid;
     reg [31:0] chip_read_data;
     wire core_start, delivery_enable, network_idle, mesh_idle, edge_error;
@@ -85,27 +106,37 @@ pub fn chip_verilog(config: &ChipConfig) -> Result<String, String> {
     writeln!(
         w,
         "    always @(posedge clock) begin
-        chip_read_valid <= host_read && unit == 4'd15;
+        chip_read_valid <= bus_read && unit == 4'd15;
         case (local_address)
             16'd0: chip_read_data <= 32'h{CHIP_IDENTITY_VALUE:08x};
             16'd2: chip_read_data <= {{28'd0, edge_error_seen, overflow_seen, network_idle, tick_busy}};
             16'd3: chip_read_data <= last_tick_cycles;
             16'd4: chip_read_data <= ticks;
             16'd5: chip_read_data <= 32'h{shape:08x};
+            16'd6: chip_read_data <= stalls;
             16'd8: chip_read_data <= {{27'd0, shift0}};
             16'd9: chip_read_data <= {{27'd0, shift1}};
             16'd10: chip_read_data <= {{27'd0, shift2}};
             16'd11: chip_read_data <= {{27'd0, shift3}};
+            16'd12: chip_read_data <= {{16'd0, fault_core, 7'd0, fault_on}};
             default: chip_read_data <= 32'd0;
         endcase
-        if (reset) begin
+        if (chip_reset) begin
             shift0 <= 5'd0; shift1 <= 5'd0; shift2 <= 5'd0; shift3 <= 5'd0;
             overflow_seen <= 1'b0; edge_error_seen <= 1'b0;
+            fault_on <= 1'b0; fault_core <= 8'd0;
+            stalls <= 32'd0;
         end else begin
-            if (chip_write && local_address == 16'd8) shift0 <= host_write_data[4:0];
-            if (chip_write && local_address == 16'd9) shift1 <= host_write_data[4:0];
-            if (chip_write && local_address == 16'd10) shift2 <= host_write_data[4:0];
-            if (chip_write && local_address == 16'd11) shift3 <= host_write_data[4:0];
+            if (run && !tick_busy) stalls <= 32'd0;
+            else if (|(inject_valid & ~inject_ready)) stalls <= stalls + 32'd1;
+            if (chip_write && local_address == 16'd12) begin
+                fault_on <= bus_write_data[0];
+                fault_core <= bus_write_data[15:8];
+            end
+            if (chip_write && local_address == 16'd8) shift0 <= bus_write_data[4:0];
+            if (chip_write && local_address == 16'd9) shift1 <= bus_write_data[4:0];
+            if (chip_write && local_address == 16'd10) shift2 <= bus_write_data[4:0];
+            if (chip_write && local_address == 16'd11) shift3 <= bus_write_data[4:0];
             if (|emission_overflow) overflow_seen <= 1'b1;
             if (edge_error) edge_error_seen <= 1'b1;
         end
@@ -132,10 +163,10 @@ pub fn chip_verilog(config: &ChipConfig) -> Result<String, String> {
         "    assign host_read_valid = chip_read_valid || (|core_read_valid);"
     )
     .unwrap();
-    writeln!(w, "    {TICK_TOP} tick(.clock(clock), .reset(reset), .run(run), .cores_busy(|core_busy), .network_idle(network_idle),
+    writeln!(w, "    {TICK_TOP} tick(.clock(clock), .reset(chip_reset), .run(run), .cores_busy(|core_busy), .network_idle(network_idle),
         .core_start(core_start), .delivery_enable(delivery_enable), .busy(tick_busy),
         .last_tick_cycles(last_tick_cycles), .ticks(ticks));").unwrap();
-    writeln!(w, "    {MESH_TOP} mesh(.clock(clock), .reset(reset), .inject_valid(inject_valid), .inject_data(inject_data), .inject_ready(inject_ready),
+    writeln!(w, "    {MESH_TOP} mesh(.clock(clock), .reset(chip_reset), .inject_valid(inject_valid), .inject_data(inject_data), .inject_ready(inject_ready),
         .eject_valid(eject_valid), .eject_data(eject_data), .eject_ready(eject_ready), .idle(mesh_idle), .edge_error(edge_error));").unwrap();
     for k in 0..n {
         let d = format!("[{}:{}]", 32 * k + 31, 32 * k);
@@ -146,23 +177,25 @@ pub fn chip_verilog(config: &ChipConfig) -> Result<String, String> {
             "    wire selected{k} = bus_free && core_select == 8'd{k};"
         )
         .unwrap();
-        writeln!(w, "    wire deliver_valid{k};\n    wire [9:0] deliver_neuron{k};\n    wire [1:0] deliver_receptor{k};\n    wire [23:0] deliver_increment{k};").unwrap();
-        writeln!(w, "    neuron_core core{k}(.clock(clock), .reset(reset), .host_address(local_address), .host_write_data(host_write_data),
-        .host_write(host_write && selected{k} && unit == 4'd0), .host_read(host_read && selected{k} && unit == 4'd0),
+        writeln!(w, "    wire deliver_valid{k};\n    wire [9:0] deliver_neuron{k};\n    wire [1:0] deliver_receptor{k};\n    wire [23:0] deliver_increment{k}, delivered{k};").unwrap();
+        // The injected fault: the lowest bit of this core's deliveries flipped.
+        writeln!(w, "    assign delivered{k} = (fault_on && fault_core == 8'd{k}) ? (deliver_increment{k} ^ 24'd1) : deliver_increment{k};").unwrap();
+        writeln!(w, "    neuron_core core{k}(.clock(clock), .reset(chip_reset), .host_address(local_address), .host_write_data(bus_write_data),
+        .host_write(bus_write && selected{k} && unit == 4'd0), .host_read(bus_read && selected{k} && unit == 4'd0),
         .host_read_data(core_read_data{d}), .host_read_valid(core_read_valid[{k}]),
         .start(core_start), .busy(core_busy[{k}]), .spike_valid(spike_valid[{k}]), .spike_neuron(spike_neuron{s}),
         .probe_valid(), .probe_v(), .probe_x0(), .probe_x1(), .probe_x2(), .probe_x3(),
-        .deliver_valid(deliver_valid{k}), .deliver_neuron(deliver_neuron{k}), .deliver_receptor(deliver_receptor{k}), .deliver_increment(deliver_increment{k}));").unwrap();
-        writeln!(w, "    {EMISSION_TOP} emission{k}(.clock(clock), .reset(reset), .spike_valid(spike_valid[{k}]), .spike_neuron(spike_neuron{s}),
-        .host_address(local_address[10:0]), .host_write_data(host_write_data),
-        .host_write_range(host_write && selected{k} && unit == 4'd3), .host_write_route(host_write && selected{k} && unit == 4'd4),
-        .host_inject(host_write && selected{k} && unit == 4'd5),
+        .deliver_valid(deliver_valid{k}), .deliver_neuron(deliver_neuron{k}), .deliver_receptor(deliver_receptor{k}), .deliver_increment(delivered{k}));").unwrap();
+        writeln!(w, "    {EMISSION_TOP} emission{k}(.clock(clock), .reset(chip_reset), .spike_valid(spike_valid[{k}]), .spike_neuron(spike_neuron{s}),
+        .host_address(local_address[10:0]), .host_write_data(bus_write_data),
+        .host_write_range(bus_write && selected{k} && unit == 4'd3), .host_write_route(bus_write && selected{k} && unit == 4'd4),
+        .host_inject(bus_write && selected{k} && unit == 4'd5),
         .packet_valid(inject_valid[{k}]), .packet_data(inject_data{d}), .packet_ready(inject_ready[{k}]),
         .idle(emission_idle[{k}]), .overflow(emission_overflow[{k}]));").unwrap();
-        writeln!(w, "    synapse_delivery delivery{k}(.clock(clock), .reset(reset), .enable(delivery_enable),
+        writeln!(w, "    synapse_delivery delivery{k}(.clock(clock), .reset(chip_reset), .enable(delivery_enable),
         .packet_valid(eject_valid[{k}]), .packet_axon(eject_data[{}:{}]), .packet_ready(eject_ready[{k}]),
-        .host_address(local_address[13:0]), .host_write_data(host_write_data),
-        .host_write_axon(host_write && selected{k} && unit == 4'd1), .host_write_synapse(host_write && selected{k} && unit == 4'd2),
+        .host_address(local_address[13:0]), .host_write_data(bus_write_data),
+        .host_write_axon(bus_write && selected{k} && unit == 4'd1), .host_write_synapse(bus_write && selected{k} && unit == 4'd2),
         .shift0(shift0), .shift1(shift1), .shift2(shift2), .shift3(shift3),
         .deliver_valid(deliver_valid{k}), .deliver_neuron(deliver_neuron{k}), .deliver_receptor(deliver_receptor{k}), .deliver_increment(deliver_increment{k}),
         .idle(delivery_idle[{k}]));", 32 * k + 21, 32 * k + 12).unwrap();

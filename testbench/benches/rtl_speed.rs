@@ -36,6 +36,47 @@ fn rtl_step(c: &mut Criterion) {
         })
     });
     group.finish();
+    rtl_chip(c);
+}
+
+/// The 2 x 2 chip (builtin:small) running B2 reduced to 1,000 neurons: clocks per second
+/// over whole ticks (their clock count measured on the same ticks), and idle clocks.
+#[cfg(has_verilator)]
+fn rtl_chip(c: &mut Criterion) {
+    let b2 = network::cobahh::b2().unwrap();
+    let net = network::cobahh::reduced(&b2, 1000);
+    let config = chip::ChipConfig::builtin("small").unwrap();
+    let image = compiler::compile(&net, &config).unwrap().image;
+    let mut rtl = testbench::RtlChip::new();
+    rtl.load(&image).unwrap();
+    let mut group = c.benchmark_group("rtl_chip_2x2_b2_reduced");
+    group.bench_function("ticks", |b| {
+        b.iter_custom(|iterations| {
+            let start = std::time::Instant::now();
+            for _ in 0..iterations {
+                rtl.tick(&[]).unwrap();
+            }
+            start.elapsed()
+        })
+    });
+    group.finish();
+    let clocks = rtl.cycles();
+    let start = std::time::Instant::now();
+    for _ in 0..200 {
+        rtl.tick(&[]).unwrap();
+    }
+    let per_s = (rtl.cycles() - clocks) as f64 / start.elapsed().as_secs_f64();
+    eprintln!("rtl_chip_2x2_b2_reduced: {per_s:.3e} clocks/s over 200 ticks");
+    let mut group = c.benchmark_group("rtl_chip_2x2_idle_clocks");
+    group.throughput(Throughput::Elements(1000));
+    group.bench_function("cycles", |b| {
+        b.iter(|| {
+            for _ in 0..1000 {
+                rtl.clock()
+            }
+        })
+    });
+    group.finish();
 }
 
 #[cfg(not(has_verilator))]

@@ -39,6 +39,8 @@ pub struct CosimReport {
     pub synaptic_events: u64,
     /// Clocks per tick, as the chip counted them.
     pub cycles: Vec<u32>,
+    /// Per tick, clocks in which an emission unit waited on a full router port.
+    pub stalls: Vec<u32>,
     pub rtl_clocks: u64,
     pub divergence: Option<Divergence>,
 }
@@ -61,6 +63,7 @@ pub fn cosim(
         let expected = model.tick(fired).to_vec();
         report.ticks = t + 1;
         report.cycles.push(got.cycles);
+        report.stalls.push(got.stalls);
         report.spikes += expected.len() as u64;
         if let Some(d) = first_spike_difference(t, &expected, &got.spikes) {
             report.divergence = Some(d);

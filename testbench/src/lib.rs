@@ -91,3 +91,44 @@ pub fn run_neuron_rtl(
         )
     }
 }
+
+/// The chip configuration this build's verilated chip was generated for.
+pub const CHIP_BUILT_FOR: &str = "builtin:small";
+
+/// A chip image's run on the verilated chip.
+#[derive(Clone, Debug, Default)]
+pub struct ChipRun {
+    /// Per tick: (core, neuron) of each spike, sorted.
+    pub spikes: Vec<Vec<(u32, u32)>>,
+    /// Clocks of the ticks (loading excluded).
+    pub clocks: u64,
+    /// Wall-clock seconds of the ticks.
+    pub run_s: f64,
+}
+
+/// Loads `image` into the verilated chip and runs `inputs.len()` ticks (no waveform). An
+/// error when this build has no RTL, or the chip refuses the image or loses a packet.
+pub fn run_image_rtl(image: &chip::ChipImage, inputs: &[Vec<u32>]) -> Result<ChipRun, String> {
+    #[cfg(has_verilator)]
+    {
+        let mut rtl = RtlChip::new();
+        rtl.load(image)?;
+        let start_clocks = rtl.cycles();
+        let start = std::time::Instant::now();
+        let mut run = ChipRun::default();
+        for fired in inputs {
+            run.spikes.push(rtl.tick(fired)?.spikes);
+        }
+        run.run_s = start.elapsed().as_secs_f64();
+        run.clocks = rtl.cycles() - start_clocks;
+        Ok(run)
+    }
+    #[cfg(not(has_verilator))]
+    {
+        let _ = (image, inputs);
+        Err(NO_RTL.into())
+    }
+}
+
+/// Why an RTL run cannot happen in this build.
+pub const NO_RTL: &str = "this build has no RTL engine: Verilator was not found when neurofuse was built (run tools/install-hdl-tools.sh, then rebuild)";

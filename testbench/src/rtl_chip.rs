@@ -12,9 +12,6 @@ mod verilated {
     include!(concat!(env!("OUT_DIR"), "/vl_neurofuse_chip.rs"));
 }
 
-/// The chip configuration this build's verilated chip was generated for.
-pub const BUILT_FOR: &str = "builtin:small";
-
 /// What one tick produced.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ChipTick {
@@ -22,6 +19,8 @@ pub struct ChipTick {
     pub spikes: Vec<(u32, u32)>,
     /// Clocks the tick took (the chip's own count: settle, step, drain).
     pub cycles: u32,
+    /// Clocks of it in which an emission unit waited on a full router port.
+    pub stalls: u32,
 }
 
 /// A running RTL chip. Each clock is two evaluations (rising, then falling edge).
@@ -45,7 +44,9 @@ impl RtlChip {
         };
         chip.model.set_clock(0);
         chip.model.eval();
+        // Reset enters through a register: two clocks.
         chip.model.set_reset(1);
+        chip.clock();
         chip.clock();
         chip.model.set_reset(0);
         chip.model.eval();
@@ -72,8 +73,9 @@ impl RtlChip {
         self.cycles
     }
 
+    /// One clock: rising edge (registers take their inputs), then falling edge.
     #[inline]
-    fn clock(&mut self) {
+    pub fn clock(&mut self) {
         self.model.set_clock(1);
         self.model.eval();
         if self.tracing {
@@ -87,6 +89,8 @@ impl RtlChip {
         }
     }
 
+    /// Presents one write for a clock; the chip registers it and performs it on the next
+    /// clock edge (overlapping whatever the host presents next).
     pub fn write(&mut self, address: u32, data: u32) {
         self.model.set_host_address(address);
         self.model.set_host_write_data(data);
@@ -95,14 +99,14 @@ impl RtlChip {
         self.model.set_host_write(0);
     }
 
-    /// Reads one word over the host bus; `None` when nothing answers (a core read while a
-    /// tick runs, or an unmapped unit).
+    /// Reads one word over the host bus (two clocks: the bus register, then the read);
+    /// `None` when nothing answers (a core read while a tick runs, or an unmapped unit).
     pub fn read(&mut self, address: u32) -> Option<u32> {
         self.model.set_host_address(address);
         self.model.set_host_read(1);
         self.clock();
         self.model.set_host_read(0);
-        self.model.eval();
+        self.clock();
         (self.model.host_read_valid() == 1).then(|| self.model.host_read_data())
     }
 
@@ -146,7 +150,8 @@ impl RtlChip {
         let loaded = self.loaded.as_ref().ok_or("no image loaded")?;
         let injections: Vec<map::HostWrite> = inputs.iter().map(|&i| loaded.inject(i)).collect();
         self.write(address(UNIT_CHIP, 0, chip_map::CHIP_RUN), 1);
-        self.model.eval();
+        // The run command acts one clock after the bus registered it.
+        self.clock();
         let mut spikes = Vec::new();
         let mut clocks = 0u64;
         while self.model.tick_busy() == 1 {
@@ -170,6 +175,7 @@ impl RtlChip {
             self.write(w.address, w.data);
         }
         let cycles = self.chip_register(chip_map::CHIP_TICK_CYCLES);
+        let stalls = self.chip_register(chip_map::CHIP_STALLS);
         let status = self.status();
         if status & chip_map::STATUS_OVERFLOW != 0 {
             return Err("an emission queue overflowed: spikes were dropped".into());
@@ -177,7 +183,18 @@ impl RtlChip {
         if status & chip_map::STATUS_EDGE_ERROR != 0 {
             return Err("a packet was routed off the edge of the mesh".into());
         }
-        Ok(ChipTick { spikes, cycles })
+        Ok(ChipTick {
+            spikes,
+            cycles,
+            stalls,
+        })
+    }
+
+    /// Injects a fault (`chip_map::CHIP_FAULT`): core `core`'s deliveries get their lowest
+    /// bit flipped; `None` turns it off.
+    pub fn set_fault(&mut self, core: Option<u32>) {
+        let word = core.map_or(0, |k| 1 | k << 8);
+        self.write(address(UNIT_CHIP, 0, chip_map::CHIP_FAULT), word);
     }
 
     fn core_read(&mut self, core: u32, local: u32) -> u32 {

@@ -58,3 +58,99 @@ fn random_networks_run_bit_exact_on_the_rtl_chip() {
         );
     }
 }
+
+/// Hot spots: most synapses target a few neurons of core 0, so one delivery unit takes most
+/// of the traffic, its router port backs up into the mesh, and the ticks are delivery-bound.
+#[test]
+fn hot_spots_that_back_up_the_router_lose_nothing() {
+    #[cfg(not(has_verilator))]
+    eprintln!("{}", testbench::RTL_SKIPPED);
+    #[cfg(has_verilator)]
+    for seed in [4, 5] {
+        let spec = RandomNetwork {
+            neurons: 600,
+            fanout: 30,
+            hot_fraction: 0.5,
+            hot_spots: 3,
+            inputs: 64,
+            input_fanout: 40,
+            seed,
+            ..RandomNetwork::default()
+        };
+        let report = run(spec, 300, 20000.0);
+        let max = *report.cycles.iter().max().unwrap();
+        // A step of 150 neurons is 166 clocks; delivering a burst to one core takes far
+        // longer, and its packets wait in the mesh's FIFOs (8 per port) meanwhile.
+        let stalls: u32 = report.stalls.iter().sum();
+        eprintln!(
+            "seed {seed}: {} spikes, {} synaptic events, at most {max} clocks/tick, {stalls} stalled clocks",
+            report.spikes, report.synaptic_events
+        );
+        assert!(
+            max > 4 * 166,
+            "seed {seed}: the hot spot never backed up ({max} clocks)"
+        );
+        assert!(
+            stalls > 1000,
+            "seed {seed}: the mesh never pushed back ({stalls} clocks)"
+        );
+    }
+}
+
+/// An RTL fault (core 2's deliveries off by one in the lowest bit, `chip_map::CHIP_FAULT`)
+/// is caught and located at core 2.
+#[test]
+fn an_injected_rtl_fault_is_caught_and_located() {
+    #[cfg(not(has_verilator))]
+    eprintln!("{}", testbench::RTL_SKIPPED);
+    #[cfg(has_verilator)]
+    {
+        let spec = RandomNetwork::default();
+        let image = image(&spec);
+        let ticks = 200;
+        let stimulus = Stimulus::poisson(spec.inputs, 2000.0, ticks, image.config.timing.dt_ms, 1);
+        let inputs: Vec<Vec<u32>> = (0..ticks).map(|t| stimulus.at(t).to_vec()).collect();
+        let mut rtl = testbench::RtlChip::new();
+        rtl.set_fault(Some(2));
+        let report = testbench::chip_cosim::cosim(&mut rtl, &image, &inputs, 10, |_| {}).unwrap();
+        let d = report.divergence.expect("the fault went unnoticed");
+        eprintln!("caught: {d}");
+        assert_eq!(d.core, 2, "{d}");
+        assert!(
+            d.signal.starts_with("receptor") || d.signal == "spike" || d.signal == "V",
+            "{d}"
+        );
+        assert!(d.tick < ticks, "{d}");
+    }
+}
+
+/// B2 (COBAHH), reduced to fit the small chip (1,000 neurons, its weights scaled so each
+/// neuron gets the full network's drive), runs on the RTL bit for bit like `sim`.
+#[test]
+fn reduced_b2_runs_bit_exact_on_the_rtl_chip() {
+    #[cfg(not(has_verilator))]
+    eprintln!("{}", testbench::RTL_SKIPPED);
+    #[cfg(has_verilator)]
+    {
+        let b2 = network::cobahh::b2().unwrap();
+        let net = network::cobahh::reduced(&b2, 1000);
+        let config = ChipConfig::builtin("small").unwrap();
+        let image = compiler::compile(&net, &config).unwrap().image;
+        // 20 ms of B2's 1 s.
+        let inputs = vec![Vec::new(); 800];
+        let mut rtl = testbench::RtlChip::new();
+        let report = testbench::chip_cosim::cosim(&mut rtl, &image, &inputs, 200, |_| {}).unwrap();
+        if let Some(d) = &report.divergence {
+            panic!("reduced B2: RTL and sim diverge at {d}");
+        }
+        eprintln!(
+            "reduced B2: {} ticks, {} spikes, {} synaptic events, {} RTL clocks",
+            report.ticks, report.spikes, report.synaptic_events, report.rtl_clocks
+        );
+        assert!(
+            report.spikes > 100,
+            "reduced B2 barely fired: {} spikes",
+            report.spikes
+        );
+    }
+}
