@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod chip;
+pub mod cosim;
 pub mod demo;
 pub mod image;
 pub mod metrics;

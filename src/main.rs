@@ -128,6 +128,34 @@ enum Command {
         #[arg(long, value_name = "DIR", default_value = "neurofuse-run")]
         out: PathBuf,
     },
+    /// Co-simulate a chip image on the verilated chip (builtin:small) against the bit-accurate
+    /// model, tick by tick; on the first divergence write VCDs around it and exit non-zero
+    Cosim {
+        /// The image directory (from `neurofuse image`); or --random-network
+        image: Option<PathBuf>,
+        /// Generate a random network on builtin:small (a quick health check)
+        #[arg(long)]
+        random_network: bool,
+        /// Seed of the random network and of the input spikes
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, default_value_t = 400)]
+        ticks: usize,
+        /// Poisson rate of every external input, Hz
+        #[arg(long, default_value_t = 2000.0)]
+        input_rate: f64,
+        /// Compare every neuron's full state every N ticks (spikes are compared every tick)
+        #[arg(long, default_value_t = 50)]
+        state_every: usize,
+        /// Ticks of VCD before a divergence
+        #[arg(long, default_value_t = 5)]
+        window: usize,
+        /// Test only: corrupt this core's synaptic deliveries, to see a divergence caught
+        #[arg(long, value_name = "CORE")]
+        inject_fault: Option<u32>,
+        #[arg(long, value_name = "DIR", default_value = "neurofuse-cosim")]
+        out: PathBuf,
+    },
     /// List the built-in channel sets, or print one as a starting point for your own
     Channels {
         /// Print this built-in set's TOML
@@ -255,6 +283,27 @@ fn run(cli: Cli) -> Result<()> {
             seed,
             out,
         } => neurofuse::image::run(&image, ticks, input_rate, seed, &out),
+        Command::Cosim {
+            image,
+            random_network,
+            seed,
+            ticks,
+            input_rate,
+            state_every,
+            window,
+            inject_fault,
+            out,
+        } => neurofuse::cosim::run(&neurofuse::cosim::Options {
+            image,
+            random_network,
+            seed,
+            ticks,
+            input_rate_hz: input_rate,
+            state_every,
+            fault: inject_fault,
+            window,
+            out,
+        }),
         Command::Verilog {
             out,
             channels,

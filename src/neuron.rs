@@ -186,6 +186,7 @@ pub fn write_vcd(path: &Path, set: &ChannelSet, dt: f64, trace: &RegisterTrace) 
                     gates: &trace.gates[k],
                     i_ext: trace.i_ext[k],
                     spike: trace.spike[k],
+                    receptors: &[],
                 },
             )?;
         }

@@ -4,9 +4,15 @@
 //! stops the run and is reported with tick, core, neuron, signal, expected and got.
 
 use chip::ChipImage;
+#[cfg(has_verilator)]
 use sim::ChipModel;
 
+use std::path::{Path, PathBuf};
+
+#[cfg(has_verilator)]
 use crate::rtl_chip::{NeuronState, RtlChip};
+#[cfg(has_verilator)]
+use crate::state_vcd::{Sample, StateVcd};
 
 /// The first place the RTL and the model disagree.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -42,9 +48,12 @@ pub struct CosimReport {
     /// Per tick, clocks in which an emission unit waited on a full router port.
     pub stalls: Vec<u32>,
     pub rtl_clocks: u64,
+    /// (tick, core, neuron) of every RTL spike.
+    pub spike_list: Vec<(usize, u32, u32)>,
     pub divergence: Option<Divergence>,
 }
 
+#[cfg(has_verilator)]
 /// Runs `inputs.len()` ticks (`inputs[t]`: external inputs firing at tick t). Errors are the
 /// chip refusing the image or reporting lost packets; a disagreement is `divergence`.
 pub fn cosim(
@@ -64,6 +73,9 @@ pub fn cosim(
         report.ticks = t + 1;
         report.cycles.push(got.cycles);
         report.stalls.push(got.stalls);
+        report
+            .spike_list
+            .extend(got.spikes.iter().map(|&(k, n)| (t, k, n)));
         report.spikes += expected.len() as u64;
         if let Some(d) = first_spike_difference(t, &expected, &got.spikes) {
             report.divergence = Some(d);
@@ -117,6 +129,7 @@ fn spike(tick: usize, (core, neuron): (u32, u32), expected: i64, got: i64) -> Di
     }
 }
 
+#[cfg(has_verilator)]
 fn first_state_difference(tick: usize, model: &ChipModel, rtl: &mut RtlChip) -> Option<Divergence> {
     for (k, pop) in model.cores.iter().enumerate() {
         for i in 0..pop.len() {
@@ -143,4 +156,102 @@ fn first_state_difference(tick: usize, model: &ChipModel, rtl: &mut RtlChip) -> 
         }
     }
     None
+}
+
+/// The VCDs of a divergence's window.
+#[derive(Clone, Debug)]
+pub struct DivergenceWindow {
+    /// Every RTL signal, every clock, over the window's ticks.
+    pub rtl_signals: PathBuf,
+    /// The diverging neuron's state per tick, from the RTL and from the model: the same
+    /// hierarchy and signal names (`state_vcd`), to open side by side.
+    pub rtl_state: PathBuf,
+    pub sim_state: PathBuf,
+}
+
+#[cfg(has_verilator)]
+/// Re-runs the co-simulation from the start (with the same fault, if any) and writes the
+/// VCDs of ticks `d.tick - window ..= d.tick` into `dir`.
+pub fn write_divergence_window(
+    image: &ChipImage,
+    inputs: &[Vec<u32>],
+    fault: Option<u32>,
+    d: &Divergence,
+    window: usize,
+    dir: &Path,
+) -> Result<DivergenceWindow, String> {
+    let io = |path: &Path, e: std::io::Error| format!("{}: {e}", path.display());
+    let set = channels::ChannelSet::from_toml(&image.channels, "the image's channel set")
+        .map_err(|e| e.to_string())?;
+    // As `neurofuse neuron --vcd` names them: `na_m`, not `na.m` (a VCD hierarchy separator).
+    let gate_names: Vec<String> = set.gates.iter().map(|g| g.name.replace('.', "_")).collect();
+    let dt = image.config.timing.dt_ms;
+    let paths = DivergenceWindow {
+        rtl_signals: dir.join("divergence_rtl_signals.vcd"),
+        rtl_state: dir.join("divergence_rtl_state.vcd"),
+        sim_state: dir.join("divergence_sim_state.vcd"),
+    };
+    let create = |path: &Path| {
+        std::fs::File::create(path)
+            .map(std::io::BufWriter::new)
+            .map_err(|e| io(path, e))
+    };
+    let mut rtl_vcd = StateVcd::with_receptors(
+        create(&paths.rtl_state)?,
+        &gate_names,
+        image.receptors.len(),
+        dt,
+    )
+    .map_err(|e| io(&paths.rtl_state, e))?;
+    let mut sim_vcd = StateVcd::with_receptors(
+        create(&paths.sim_state)?,
+        &gate_names,
+        image.receptors.len(),
+        dt,
+    )
+    .map_err(|e| io(&paths.sim_state, e))?;
+    let mut model = ChipModel::new(image).map_err(|e| e.to_string())?;
+    let mut rtl = RtlChip::new();
+    rtl.set_fault(fault);
+    rtl.load(image)?;
+    let first = d.tick.saturating_sub(window);
+    let (k, n) = (d.core, d.neuron);
+    for (t, fired) in inputs.iter().enumerate().take(d.tick + 1) {
+        if t == first {
+            rtl.open_trace(&paths.rtl_signals)
+                .map_err(|e| io(&paths.rtl_signals, e))?;
+        }
+        let got = rtl.tick(fired)?;
+        let expected = model.tick(fired).to_vec();
+        if t >= first {
+            let pop = &model.cores[k as usize];
+            let gates: Vec<u16> = pop.gates.iter().map(|x| x[n as usize]).collect();
+            let receptors: Vec<u32> = pop.receptors.iter().map(|x| x[n as usize]).collect();
+            let sample = Sample {
+                v: pop.v[n as usize],
+                gates: &gates,
+                i_ext: pop.i_ext[n as usize],
+                spike: expected.contains(&(k, n)),
+                receptors: &receptors,
+            };
+            sim_vcd
+                .record(t as u64 + 1, sample)
+                .map_err(|e| io(&paths.sim_state, e))?;
+            let state = rtl.read_neuron(k, n);
+            let sample = Sample {
+                v: state.v,
+                gates: &state.gates[..gates.len()],
+                i_ext: state.i_ext,
+                spike: got.spikes.contains(&(k, n)),
+                receptors: &state.receptors[..receptors.len()],
+            };
+            rtl_vcd
+                .record(t as u64 + 1, sample)
+                .map_err(|e| io(&paths.rtl_state, e))?;
+        }
+    }
+    rtl.close_trace();
+    rtl_vcd.finish().map_err(|e| io(&paths.rtl_state, e))?;
+    sim_vcd.finish().map_err(|e| io(&paths.sim_state, e))?;
+    Ok(paths)
 }

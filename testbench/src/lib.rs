@@ -6,7 +6,6 @@
 //! Without Verilator at build time the crate still builds; `RTL_AVAILABLE` is false and
 //! the RTL tests say they were skipped.
 
-#[cfg(has_verilator)]
 pub mod chip_cosim;
 pub mod icarus;
 #[cfg(has_verilator)]
@@ -132,3 +131,47 @@ pub fn run_image_rtl(image: &chip::ChipImage, inputs: &[Vec<u32>]) -> Result<Chi
 
 /// Why an RTL run cannot happen in this build.
 pub const NO_RTL: &str = "this build has no RTL engine: Verilator was not found when neurofuse was built (run tools/install-hdl-tools.sh, then rebuild)";
+
+/// Co-simulates `image` on a fresh verilated chip (with `fault` injected at that core, if
+/// any) against `sim` (`chip_cosim::cosim`). An error when this build has no RTL.
+pub fn cosim_image(
+    image: &chip::ChipImage,
+    inputs: &[Vec<u32>],
+    state_every: usize,
+    fault: Option<u32>,
+    progress: impl FnMut(usize),
+) -> Result<chip_cosim::CosimReport, String> {
+    #[cfg(has_verilator)]
+    {
+        let mut rtl = RtlChip::new();
+        rtl.set_fault(fault);
+        chip_cosim::cosim(&mut rtl, image, inputs, state_every, progress)
+    }
+    #[cfg(not(has_verilator))]
+    {
+        let _ = (image, inputs, state_every, fault, progress);
+        Err(NO_RTL.into())
+    }
+}
+
+/// Writes the VCDs of the ticks up to a divergence (`chip_cosim::write_divergence_window`):
+/// every RTL signal, then the diverging neuron's state from the RTL and from `sim`.
+pub fn divergence_window(
+    image: &chip::ChipImage,
+    inputs: &[Vec<u32>],
+    fault: Option<u32>,
+    divergence: &chip_cosim::Divergence,
+    window: usize,
+    dir: &std::path::Path,
+) -> Result<[std::path::PathBuf; 3], String> {
+    #[cfg(has_verilator)]
+    {
+        let w = chip_cosim::write_divergence_window(image, inputs, fault, divergence, window, dir)?;
+        Ok([w.rtl_signals, w.rtl_state, w.sim_state])
+    }
+    #[cfg(not(has_verilator))]
+    {
+        let _ = (image, inputs, fault, divergence, window, dir);
+        Err(NO_RTL.into())
+    }
+}

@@ -202,7 +202,7 @@ impl RtlChip {
             .unwrap_or_else(|| panic!("core {core} did not answer a read of {local:#06x}"))
     }
 
-    /// V (S7.12), the gates (U0.16) and the receptor states of a neuron.
+    /// V (S7.12), the gates (U0.16), the injected current and the receptor states of a neuron.
     pub fn read_neuron(&mut self, core: u32, neuron: u32) -> NeuronState {
         let v = from_bits(
             self.core_read(core, map::address(map::REGION_V, neuron))
@@ -213,6 +213,11 @@ impl RtlChip {
         for (g, x) in gates.iter_mut().enumerate() {
             *x = self.core_read(core, map::address(map::REGION_GATE + g as u32, neuron)) as u16;
         }
+        let i_ext = from_bits(
+            self.core_read(core, map::address(map::REGION_I_EXT, neuron))
+                .into(),
+            sim::format::I_BITS,
+        ) as i32;
         let mut receptors = [0u32; 4];
         for (r, x) in receptors.iter_mut().enumerate() {
             *x = self.core_read(
@@ -223,6 +228,7 @@ impl RtlChip {
         NeuronState {
             v,
             gates,
+            i_ext,
             receptors,
         }
     }
@@ -239,5 +245,7 @@ impl Default for RtlChip {
 pub struct NeuronState {
     pub v: i32,
     pub gates: [u16; 4],
+    /// S12.12.
+    pub i_ext: i32,
     pub receptors: [u32; 4],
 }

@@ -1,7 +1,8 @@
 //! VCD of one neuron's state per time step, written the same way by every engine (the
 //! fixed-point model and the RTL), so two runs open side by side in GTKWave or Surfer with
 //! the same hierarchy: `neuron_core.probe.{v, <gate>, i_ext, spike}` as raw registers, and
-//! `v_mV`, `<gate>_value`, `i_ext_uA` as `real` variables.
+//! `v_mV`, `<gate>_value`, `i_ext_uA` as `real` variables; for a network's neuron, also
+//! `receptor<r>` (raw 24-bit state).
 
 use std::io::{self, Write};
 
@@ -18,6 +19,8 @@ pub struct Sample<'a> {
     /// S12.12.
     pub i_ext: i32,
     pub spike: bool,
+    /// Receptor states (one per receptor the VCD was started with).
+    pub receptors: &'a [u32],
 }
 
 pub struct StateVcd<W: Write> {
@@ -26,6 +29,7 @@ pub struct StateVcd<W: Write> {
     gates: Vec<(IdCode, IdCode)>,
     i_ext: (IdCode, IdCode),
     spike: IdCode,
+    receptors: Vec<IdCode>,
     step_ns: u64,
 }
 
@@ -42,6 +46,16 @@ fn bits_msb_first(raw: u64, width: u32) -> impl Iterator<Item = Value> {
 impl<W: Write> StateVcd<W> {
     /// Starts a VCD with one sample per time step of `dt_ms` (timescale 1 ns).
     pub fn new(out: W, gate_names: &[String], dt_ms: f64) -> io::Result<Self> {
+        Self::with_receptors(out, gate_names, 0, dt_ms)
+    }
+
+    /// The same, with `receptors` receptor states.
+    pub fn with_receptors(
+        out: W,
+        gate_names: &[String],
+        receptors: usize,
+        dt_ms: f64,
+    ) -> io::Result<Self> {
         let mut w = vcd::Writer::new(out);
         w.comment("neurofuse: one neuron's state per time step")?;
         w.timescale(1, TimescaleUnit::NS)?;
@@ -63,6 +77,9 @@ impl<W: Write> StateVcd<W> {
             w.add_var(VarType::Real, 64, "i_ext_uA", None)?,
         );
         let spike = w.add_wire(1, "spike")?;
+        let receptors = (0..receptors)
+            .map(|r| w.add_wire(sim::format::SYN_BITS, &format!("receptor{r}")))
+            .collect::<io::Result<Vec<_>>>()?;
         w.upscope()?;
         w.upscope()?;
         w.enddefinitions()?;
@@ -72,6 +89,7 @@ impl<W: Write> StateVcd<W> {
             gates,
             i_ext,
             spike,
+            receptors,
             step_ns: (dt_ms * 1e6).round() as u64,
         })
     }
@@ -96,6 +114,14 @@ impl<W: Write> StateVcd<W> {
         )?;
         w.change_real(self.i_ext.1, f64::from(s.i_ext) / f64::from(1u32 << I_FRAC))?;
         w.change_scalar(self.spike, if s.spike { Value::V1 } else { Value::V0 })?;
+        assert_eq!(
+            s.receptors.len(),
+            self.receptors.len(),
+            "one value per receptor"
+        );
+        for (&id, &x) in self.receptors.iter().zip(s.receptors) {
+            w.change_vector(id, bits_msb_first(x.into(), sim::format::SYN_BITS))?;
+        }
         Ok(())
     }
 
