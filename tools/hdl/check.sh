@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Exports the core's and the router node's Verilog and checks them with every tool that consumes it: Verilator lint
-# (-Wall, waivers only for rust-hdl's constructs: hdl/src/waivers.vlt), Icarus Verilog
+# Exports the chip's Verilog (builtin:small: the core, router, delivery and emission units, tick
+# controller, mesh and chip top) and checks it with every tool that consumes it: Verilator lint
+# (-Wall, each waiver explained in hdl/src/waivers.vlt), Icarus Verilog
 # (-g2012), Yosys (synth_xilinx, synth_ice40, generic synth), then prints the hardware cost
 # per block. Usage: tools/hdl/check.sh [OUT_DIR]. FULL_SYNTH=1 runs the generic `synth` to
 # the end (about 5 minutes on 2 cores); by default it stops before fine-grained mapping.
+# CHIP_SYNTH=1 also synthesizes the whole 2 x 2 chip for Xilinx 7-series (about 2 minutes).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 out="$(mkdir -p "${1:-$root/target/hdl-check}" && cd "${1:-$root/target/hdl-check}" && pwd)"
@@ -41,6 +43,23 @@ verilator --lint-only -Wall --top-module synapse_delivery "$top.vlt" synapse_del
 iverilog -g2012 -s synapse_delivery -o synapse_delivery.vvp synapse_delivery.v
 yosys -q -l yosys_delivery_xilinx.log -p "read_verilog synapse_delivery.v; synth_xilinx -flatten -top synapse_delivery; stat"
 python3 "$root/tools/hdl/resources.py" yosys_delivery_xilinx.log | tee resources_delivery_xilinx.txt
+
+echo "== the spike-emission unit and the tick controller: verilator -Wall, synth_xilinx"
+for unit in spike_emission tick_controller; do
+  verilator --lint-only -Wall --top-module "$unit" "$top.vlt" "$unit.v"
+  yosys -q -l "yosys_${unit}_xilinx.log" -p "read_verilog $unit.v; synth_xilinx -flatten -top $unit; stat"
+  python3 "$root/tools/hdl/resources.py" "yosys_${unit}_xilinx.log" | tee "resources_${unit}_xilinx.txt"
+done
+
+echo "== the chip (2 x 2 cores, mesh, host bus): verilator -Wall, iverilog"
+chip_files="neuron_core.v spike_router.v synapse_delivery.v spike_emission.v tick_controller.v spike_mesh.v neurofuse_chip.v"
+verilator --lint-only -Wall --top-module neurofuse_chip "$top.vlt" $chip_files
+iverilog -g2012 -s neurofuse_chip -o neurofuse_chip.vvp $chip_files
+if [ "${CHIP_SYNTH:-0}" = 1 ]; then
+  echo "== the chip: synth_xilinx (about 2 minutes on 2 cores)"
+  yosys -q -l yosys_chip_xilinx.log -p "read_verilog $chip_files; synth_xilinx -top neurofuse_chip; stat"
+  awk '/=== design hierarchy ===/{f=1} f && /Number of cells|LUT[1-6] |FD[RSCP]E |RAMB|DSP48|CARRY4|RAM32M/' yosys_chip_xilinx.log | head -14 | tee resources_chip_xilinx.txt
+fi
 
 echo "== hardware cost per block, Xilinx 7-series (synth_xilinx, hierarchy kept)"
 python3 "$root/tools/hdl/resources.py" yosys_xilinx.log | tee resources_xilinx.txt
