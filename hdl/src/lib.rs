@@ -1,5 +1,7 @@
 //! The chip's RTL in rust-hdl: a pipelined, time-multiplexed Hodgkin-Huxley datapath that
-//! computes exactly the arithmetic of `sim` (docs/fixed-point.md), its host port, and the
+//! computes exactly the arithmetic of `sim` (docs/fixed-point.md) and its host port; the
+//! spike router, the synapse-delivery and spike-emission units, the tick controller; the
+//! generated mesh and chip top with the chip's host address map and image loader; the
 //! Verilog export.
 //!
 //! One block per file. Arithmetic stages are small custom blocks (rust-hdl multiplies only
