@@ -140,7 +140,10 @@ pub struct B2Result {
 /// The verilated chip's speed on a run.
 #[derive(Clone, Debug)]
 pub struct RtlSpeed {
+    /// Clocks simulated, host work included.
     pub clocks: u64,
+    /// Clocks of the ticks alone, as the chip counts them.
+    pub chip_cycles: u64,
     pub clock_mhz: f64,
     pub dt_ms: f64,
 }
@@ -157,7 +160,7 @@ impl B2Result {
         // At the configured clock a tick of `clocks / ticks` cycles takes that many clock
         // periods; real time is dt per tick.
         let rtl = self.rtl.as_ref().map(|r| {
-            let cycles_per_tick = r.clocks as f64 / ticks;
+            let cycles_per_tick = r.chip_cycles as f64 / ticks;
             json!({
                 "clocks": r.clocks,
                 "clocks_per_s": r.clocks as f64 / self.run_s,
@@ -279,6 +282,7 @@ fn b2_rtl(b2: &network::Network) -> Result<B2Result> {
         hops: Some(t.hops),
         rtl: Some(RtlSpeed {
             clocks: run.clocks,
+            chip_cycles: run.chip_cycles,
             clock_mhz: config.timing.clock_mhz,
             dt_ms: config.timing.dt_ms,
         }),

@@ -41,6 +41,9 @@ pub fn run(o: &Options) -> Result<()> {
     if o.ticks == 0 {
         bail!("--ticks must be at least 1");
     }
+    if o.state_every == 0 {
+        bail!("--state-every must be at least 1");
+    }
     std::fs::create_dir_all(&o.out)
         .with_context(|| format!("{}: cannot create", o.out.display()))?;
     let (image, network) = match (&o.image, o.random_network) {
@@ -89,13 +92,21 @@ fn rtl_against_model(
             .expect("valid template"),
     );
     let start = std::time::Instant::now();
-    let report = testbench::cosim_image(image, inputs, o.state_every, o.fault, |t| {
+    let mut report = testbench::cosim_image(image, inputs, o.state_every, o.fault, |t| {
         if t % 10 == 0 {
             bar.set_position(t as u64)
         }
     })
     .map_err(anyhow::Error::msg)?;
     bar.finish_and_clear();
+    // A state difference is seen at the next full comparison; find the tick it began.
+    if let Some(d) = report.divergence.as_ref().filter(|_| o.state_every > 1) {
+        let refined = testbench::cosim_image(image, &inputs[..=d.tick], 1, o.fault, |_| {})
+            .map_err(anyhow::Error::msg)?;
+        if refined.divergence.is_some() {
+            report.divergence = refined.divergence;
+        }
+    }
     let wall_s = start.elapsed().as_secs_f64();
     let float = network
         .map(|net| float_spikes(net, &inputs[..report.ticks], image.config.timing.dt_ms))

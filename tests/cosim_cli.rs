@@ -96,6 +96,14 @@ fn images_the_rtl_chip_cannot_hold_and_bad_arguments_are_refused() {
     if !rtl_available() {
         return;
     }
+    neurofuse()
+        .args(["cosim", "--random-network", "--inject-fault", "9", "--out"])
+        .arg(dir.path().join("fault"))
+        .assert()
+        .failure()
+        .stderr(contains(
+            "cannot inject a fault at core 9: the chip has cores 0 to 3",
+        ));
     let image = dir.path().join("big");
     neurofuse()
         .args([

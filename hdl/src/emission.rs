@@ -11,9 +11,9 @@
 //! controller keeps the host out while cores step, so they never coincide). A source costs
 //! 3 clocks to reach its entries, then one packet leaves per 2 clocks while the router takes
 //! them (`packet_ready` high); `packet_valid`/`packet_data` come from registers and hold
-//! until taken. The queue holds 2,048 sources: a step's spikes (at most 1,024) plus the
-//! inputs injected between ticks. A push into a full queue is dropped and sets the sticky
-//! `overflow` (reported by the chip, never silent).
+//! until taken. The queue holds 2,048 sources: a step's spikes (at most 1,024), or the
+//! inputs injected between ticks (delivered before the next step). A push into a full queue
+//! is dropped and sets the sticky `overflow` (reported by the chip, never silent).
 //!
 //! Host words: route range `first[11:0] | count[23:12]`; route entry: the packet.
 

@@ -6,7 +6,8 @@
 //! Ports: per core `k = y * width + x`, bit `k` of `inject_valid/ready` and `eject_*`, and
 //! bits `[32k + 31 : 32k]` of `inject_data/eject_data`. `idle` is high when every FIFO is
 //! empty; `edge_error` when a node offers a packet off the edge of the mesh (a destination
-//! outside it), which X-Y routing never does for valid destinations.
+//! outside it), which X-Y routing never does for valid destinations. Such a packet is dropped
+//! (the edge takes it), so the mesh still drains and the error can be reported.
 
 use std::fmt::Write as _;
 
@@ -81,10 +82,12 @@ pub fn mesh_verilog(width: u32, height: u32) -> String {
                 };
                 let in_ready = in_ready_target.unwrap_or_default();
                 writeln!(w, "        .{d}_in_valid({in_valid}), .{d}_in_data({in_data}), .{d}_in_ready({in_ready}),").unwrap();
+                // Off the edge the link is taken and dropped, so a misrouted packet cannot wedge
+                // the mesh; edge_error reports it (the chip keeps it sticky).
                 let out_ready = if neighbour(d).is_some() {
                     format!("n{k}_{d}_ready")
                 } else {
-                    "1'b0".into()
+                    "1'b1".into()
                 };
                 writeln!(w, "        .{d}_out_valid(n{k}_{d}_valid), .{d}_out_data(n{k}_{d}_data), .{d}_out_ready({out_ready}),").unwrap();
                 if neighbour(d).is_none() {

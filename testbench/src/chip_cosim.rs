@@ -108,7 +108,7 @@ fn first_spike_difference(
                 i += 1;
                 j += 1;
             }
-            (Some(&a), b) if b.is_none_or(|&b| a < b) => {
+            (Some(&a), b) if b.map_or(true, |&b| a < b) => {
                 return Some(spike(tick, a, 1, 0));
             }
             (_, Some(&b)) => return Some(spike(tick, b, 0, 1)),
@@ -212,7 +212,7 @@ pub fn write_divergence_window(
     .map_err(|e| io(&paths.sim_state, e))?;
     let mut model = ChipModel::new(image).map_err(|e| e.to_string())?;
     let mut rtl = RtlChip::new();
-    rtl.set_fault(fault);
+    rtl.set_fault(fault)?;
     rtl.load(image)?;
     let first = d.tick.saturating_sub(window);
     let (k, n) = (d.core, d.neuron);

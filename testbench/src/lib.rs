@@ -99,8 +99,11 @@ pub const CHIP_BUILT_FOR: &str = "builtin:small";
 pub struct ChipRun {
     /// Per tick: (core, neuron) of each spike, sorted.
     pub spikes: Vec<Vec<(u32, u32)>>,
-    /// Clocks of the ticks (loading excluded).
+    /// Clocks the driver ran for the ticks (loading excluded; with the host's register
+    /// reads and input injections).
     pub clocks: u64,
+    /// Clocks of the ticks as the chip counted them (settle, step, drain).
+    pub chip_cycles: u64,
     /// Wall-clock seconds of the ticks.
     pub run_s: f64,
 }
@@ -116,7 +119,9 @@ pub fn run_image_rtl(image: &chip::ChipImage, inputs: &[Vec<u32>]) -> Result<Chi
         let start = std::time::Instant::now();
         let mut run = ChipRun::default();
         for fired in inputs {
-            run.spikes.push(rtl.tick(fired)?.spikes);
+            let tick = rtl.tick(fired)?;
+            run.chip_cycles += u64::from(tick.cycles);
+            run.spikes.push(tick.spikes);
         }
         run.run_s = start.elapsed().as_secs_f64();
         run.clocks = rtl.cycles() - start_clocks;
@@ -144,7 +149,7 @@ pub fn cosim_image(
     #[cfg(has_verilator)]
     {
         let mut rtl = RtlChip::new();
-        rtl.set_fault(fault);
+        rtl.set_fault(fault)?;
         chip_cosim::cosim(&mut rtl, image, inputs, state_every, progress)
     }
     #[cfg(not(has_verilator))]

@@ -171,12 +171,22 @@ impl RtlChip {
             }
         }
         spikes.sort_unstable();
+        let cycles = self.chip_register(chip_map::CHIP_TICK_CYCLES);
+        let stalls = self.chip_register(chip_map::CHIP_STALLS);
         for w in injections {
             self.write(w.address, w.data);
         }
-        let cycles = self.chip_register(chip_map::CHIP_TICK_CYCLES);
-        let stalls = self.chip_register(chip_map::CHIP_STALLS);
-        let status = self.status();
+        // The inputs are delivered before the host touches the cores' memories again (the
+        // delivery units share the accumulator ports with the host).
+        let mut status = self.status();
+        let mut waited = 0u32;
+        while status & chip_map::STATUS_IDLE == 0 {
+            status = self.status();
+            waited += 1;
+            if waited > 10_000_000 {
+                return Err("injected inputs were not delivered in 2 * 10^7 clocks".into());
+            }
+        }
         if status & chip_map::STATUS_OVERFLOW != 0 {
             return Err("an emission queue overflowed: spikes were dropped".into());
         }
@@ -191,10 +201,17 @@ impl RtlChip {
     }
 
     /// Injects a fault (`chip_map::CHIP_FAULT`): core `core`'s deliveries get their lowest
-    /// bit flipped; `None` turns it off.
-    pub fn set_fault(&mut self, core: Option<u32>) {
+    /// bit flipped; `None` turns it off. An error for a core the chip does not have.
+    pub fn set_fault(&mut self, core: Option<u32>) -> Result<(), String> {
+        if let Some(k) = core.filter(|&k| k >= self.cores) {
+            return Err(format!(
+                "cannot inject a fault at core {k}: the chip has cores 0 to {}",
+                self.cores - 1
+            ));
+        }
         let word = core.map_or(0, |k| 1 | k << 8);
         self.write(address(UNIT_CHIP, 0, chip_map::CHIP_FAULT), word);
+        Ok(())
     }
 
     fn core_read(&mut self, core: u32, local: u32) -> u32 {

@@ -111,7 +111,7 @@ fn an_injected_rtl_fault_is_caught_and_located() {
         let stimulus = Stimulus::poisson(spec.inputs, 2000.0, ticks, image.config.timing.dt_ms, 1);
         let inputs: Vec<Vec<u32>> = (0..ticks).map(|t| stimulus.at(t).to_vec()).collect();
         let mut rtl = testbench::RtlChip::new();
-        rtl.set_fault(Some(2));
+        rtl.set_fault(Some(2)).unwrap();
         let report = testbench::chip_cosim::cosim(&mut rtl, &image, &inputs, 10, |_| {}).unwrap();
         let d = report.divergence.expect("the fault went unnoticed");
         eprintln!("caught: {d}");
