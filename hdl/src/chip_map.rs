@@ -19,7 +19,7 @@
 use chip::ChipImage;
 use sim::ChipModel;
 
-use crate::delivery::{MAX_AXONS, MAX_SYNAPSES, WEIGHT_BITS};
+use crate::delivery::{self, MAX_AXONS, MAX_SYNAPSES, WEIGHT_BITS};
 use crate::emission::{self, INPUT_SOURCE_BASE, MAX_ROUTES};
 use crate::map::{self, HostWrite};
 
@@ -130,30 +130,19 @@ pub fn load(image: &ChipImage) -> Result<ChipLoad, String> {
             )));
         }
         for (a, range) in core.axons.iter().enumerate() {
-            // Both fields are 15 bits; first + count <= 2^14 keeps them in range.
-            if range.first + range.count > MAX_SYNAPSES {
-                return Err(fail(format!(
-                    "axon {a}'s synapses run past the synapse memory"
-                )));
-            }
+            let word = delivery::axon_word(range.first, range.count)
+                .map_err(|e| fail(format!("axon {a}: {e}")))?;
             writes.push(HostWrite {
                 address: address(UNIT_AXON, kk, a as u32),
-                data: range.first | range.count << 15,
+                data: word,
             });
         }
         for (s, synapse) in core.synapses.iter().enumerate() {
-            if synapse.target >= map::MAX_NEURONS as u32
-                || synapse.weight >= 1 << WEIGHT_BITS
-                || synapse.receptor >= 4
-            {
-                return Err(fail(format!(
-                    "synapse {s} (target {}, weight {}, receptor {}) does not fit its word",
-                    synapse.target, synapse.weight, synapse.receptor
-                )));
-            }
+            let word = delivery::synapse_word(synapse.target, synapse.weight, synapse.receptor)
+                .map_err(|e| fail(format!("synapse {s}: {e}")))?;
             writes.push(HostWrite {
                 address: address(UNIT_SYNAPSE, kk, s as u32),
-                data: synapse.target | synapse.weight << 10 | synapse.receptor << 26,
+                data: word,
             });
         }
         for neuron in 0..core.neurons() {

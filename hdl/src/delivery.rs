@@ -27,18 +27,27 @@ pub const MAX_SYNAPSES: u32 = 1 << SYNAPSE_ADDRESS_BITS;
 pub const WEIGHT_BITS: u32 = 16;
 
 /// An axon-table word: the axon's synapses are entries `first .. first + count`.
-pub fn axon_word(first: u32, count: u32) -> u32 {
-    assert!(
-        first + count <= MAX_SYNAPSES,
-        "axon entry past the synapse memory"
-    );
-    first | count << 15
+pub fn axon_word(first: u32, count: u32) -> Result<u32, String> {
+    // Both fields are 15 bits; first + count <= 2^14 keeps them in range.
+    if first
+        .checked_add(count)
+        .map_or(true, |end| end > MAX_SYNAPSES)
+    {
+        return Err(format!(
+            "synapses {first} .. {first} + {count} run past the synapse memory's {MAX_SYNAPSES} entries"
+        ));
+    }
+    Ok(first | count << 15)
 }
 
 /// A synapse-memory word.
-pub fn synapse_word(target: u32, weight: u32, receptor: u32) -> u32 {
-    assert!(target < 1 << 10 && weight < 1 << WEIGHT_BITS && receptor < 4);
-    target | weight << 10 | receptor << 26
+pub fn synapse_word(target: u32, weight: u32, receptor: u32) -> Result<u32, String> {
+    if target >= 1 << 10 || weight >= 1 << WEIGHT_BITS || receptor >= 4 {
+        return Err(format!(
+            "target {target}, weight {weight}, receptor {receptor}: the word holds a target below 1024, a weight below 2^{WEIGHT_BITS} and a receptor below 4"
+        ));
+    }
+    Ok(target | weight << 10 | receptor << 26)
 }
 
 #[derive(LogicBlock, Default)]
@@ -201,14 +210,14 @@ mod tests {
             x.shift3.next = SHIFTS[3].to_bits();
             for (a, &(first, count)) in axons.iter().enumerate() {
                 x.host_address.next = (a as u32).to_bits();
-                x.host_write_data.next = axon_word(first, count).to_bits();
+                x.host_write_data.next = axon_word(first, count).unwrap().to_bits();
                 x.host_write_axon.next = true;
                 wait_clock_cycle!(ep, clock, x);
             }
             x.host_write_axon.next = false;
             for (s, &(t, w, r)) in synapses.iter().enumerate() {
                 x.host_address.next = (s as u32).to_bits();
-                x.host_write_data.next = synapse_word(t, w, r).to_bits();
+                x.host_write_data.next = synapse_word(t, w, r).unwrap().to_bits();
                 x.host_write_synapse.next = true;
                 wait_clock_cycle!(ep, clock, x);
             }
