@@ -9,5 +9,6 @@ pub mod image;
 pub mod metrics;
 pub mod neuron;
 pub mod plot;
+pub mod power;
 pub mod trace;
 pub mod verilog;

@@ -156,6 +156,45 @@ enum Command {
         #[arg(long, value_name = "DIR", default_value = "neurofuse-cosim")]
         out: PathBuf,
     },
+    /// Estimate the chip's power at real time, per component: switching activity traced on
+    /// the verilated chip (builtin:small), Yosys cell counts, memory traffic and an energy
+    /// table; a report and a plot for each configuration
+    Power {
+        /// A chip image for builtin:small to trace (default: a generated random network)
+        image: Option<PathBuf>,
+        /// Seed of the random network and of the input spikes
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Untraced ticks before the traced ones
+        #[arg(long, default_value_t = 20)]
+        warmup: usize,
+        /// Traced ticks
+        #[arg(long, default_value_t = 40)]
+        ticks: usize,
+        /// Poisson rate of every external input in the traced run, Hz
+        #[arg(long, default_value_t = 2000.0)]
+        input_rate: f64,
+        /// Chip configurations to estimate (repeat the option for several)
+        #[arg(long = "config", value_name = "CHIP", default_values_t = ["builtin:small".to_string(), "builtin:brainfuse".to_string()])]
+        configs: Vec<String>,
+        /// Mean firing rate of every neuron on configurations other than the traced one, Hz
+        #[arg(long = "rate", default_value_t = 10.0)]
+        rate: f64,
+        /// Synapses per spike there (default: the configuration's synapses per neuron)
+        #[arg(long)]
+        fan_out: Option<f64>,
+        /// Energy table: builtin:cmos45 or a TOML file of the same fields
+        #[arg(long, value_name = "TABLE", default_value = "builtin:cmos45")]
+        energy: String,
+        /// Cell counts written by an earlier run (DIR/cells.json), instead of running Yosys
+        #[arg(long, value_name = "FILE")]
+        cells: Option<PathBuf>,
+        /// Keep the traced run's VCD (DIR/calibration.vcd)
+        #[arg(long)]
+        keep_vcd: bool,
+        #[arg(long, value_name = "DIR", default_value = "neurofuse-power")]
+        out: PathBuf,
+    },
     /// List the built-in channel sets, or print one as a starting point for your own
     Channels {
         /// Print this built-in set's TOML
@@ -283,6 +322,33 @@ fn run(cli: Cli) -> Result<()> {
             seed,
             out,
         } => neurofuse::image::run(&image, ticks, input_rate, seed, &out),
+        Command::Power {
+            image,
+            seed,
+            warmup,
+            ticks,
+            input_rate,
+            configs,
+            rate,
+            fan_out,
+            energy,
+            cells,
+            keep_vcd,
+            out,
+        } => neurofuse::power::run(&neurofuse::power::Options {
+            image,
+            seed,
+            warmup,
+            ticks,
+            input_rate_hz: input_rate,
+            configs,
+            rate_hz: rate,
+            fan_out,
+            energy,
+            cells,
+            keep_vcd,
+            out,
+        }),
         Command::Cosim {
             image,
             random_network,

@@ -128,3 +128,90 @@ pub fn raster(
     root.present().map_err(|e| err(&e))?;
     Ok(())
 }
+
+/// A power breakdown: one bar per component, split into logic, clock, memory, links and
+/// leakage, in mW.
+pub fn power_breakdown(path: &Path, e: &power::PowerEstimate) -> Result<()> {
+    let err = |x: &dyn std::fmt::Display| {
+        anyhow!("{}: cannot draw the power breakdown: {x}", path.display())
+    };
+    type Part = (
+        &'static str,
+        RGBColor,
+        fn(&power::estimate::ComponentPower) -> f64,
+    );
+    let parts: [Part; 5] = [
+        ("logic", RGBColor(31, 119, 180), |r| r.logic_w),
+        ("clock", RGBColor(255, 127, 14), |r| r.clock_w),
+        ("memory", RGBColor(44, 160, 44), |r| r.memory_w),
+        ("links", RGBColor(148, 103, 189), |r| r.link_w),
+        ("static", RGBColor(127, 127, 127), |r| r.static_w),
+    ];
+    let widest = e
+        .components
+        .iter()
+        .map(|r| r.total_w * 1e3)
+        .fold(1e-9, f64::max);
+    let root = SVGBackend::new(path, (900, 420)).into_drawing_area();
+    root.fill(&WHITE).map_err(|x| err(&x))?;
+    let names: Vec<&str> = e.components.iter().map(|r| r.component.name()).collect();
+    let mut chart = ChartBuilder::on(&root)
+        .caption(
+            format!(
+                "chip `{}` at {} MHz, {:.0} ticks/s: {:.3} W ({:.3} W static)",
+                e.config, e.clock_mhz, e.ticks_per_s, e.total_w, e.static_w
+            ),
+            ("sans-serif", 18),
+        )
+        .margin(10)
+        .x_label_area_size(35)
+        .y_label_area_size(80)
+        .build_cartesian_2d(0.0..widest * 1.05, 0.0..names.len() as f64)
+        .map_err(|x| err(&x))?;
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .x_desc("power (mW)")
+        .y_labels(names.len() * 2 + 1)
+        .y_label_formatter(&|y| {
+            let k = (*y - 0.5).round();
+            if (y - 0.5 - k).abs() < 1e-6 && k >= 0.0 {
+                names
+                    .get(k as usize)
+                    .map_or(String::new(), |n| n.to_string())
+            } else {
+                String::new()
+            }
+        })
+        .draw()
+        .map_err(|x| err(&x))?;
+    for (name, colour, value) in parts {
+        let mut bars = Vec::new();
+        for (k, r) in e.components.iter().enumerate() {
+            let start: f64 = parts
+                .iter()
+                .take_while(|(n, _, _)| *n != name)
+                .map(|(_, _, v)| v(r) * 1e3)
+                .sum();
+            let y = k as f64;
+            bars.push(Rectangle::new(
+                [(start, y + 0.15), (start + value(r) * 1e3, y + 0.85)],
+                colour.filled(),
+            ));
+        }
+        chart
+            .draw_series(bars)
+            .map_err(|x| err(&x))?
+            .label(name)
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], colour.filled()));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerRight)
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .draw()
+        .map_err(|x| err(&x))?;
+    root.present().map_err(|x| err(&x))?;
+    Ok(())
+}

@@ -13,6 +13,7 @@ pub mod rtl_chip;
 #[cfg(has_verilator)]
 pub mod rtl_core;
 pub mod state_vcd;
+pub mod toggles;
 
 #[cfg(has_verilator)]
 pub use rtl_chip::RtlChip;
@@ -177,6 +178,89 @@ pub fn divergence_window(
     #[cfg(not(has_verilator))]
     {
         let _ = (image, inputs, fault, divergence, window, dir);
+        Err(NO_RTL.into())
+    }
+}
+
+/// A traced run of a chip image on the verilated chip: the switching activity the power
+/// estimate is calibrated on, and the work that caused it (from `sim`, which runs alongside
+/// and must agree spike for spike).
+#[derive(Clone, Debug, Default)]
+pub struct ActivityRun {
+    /// Per instance of the chip top: toggles of its signals over the traced ticks.
+    pub toggles: std::collections::BTreeMap<String, toggles::InstanceToggles>,
+    /// The traced ticks' traffic.
+    pub traffic: sim::Traffic,
+    pub neuron_updates: u64,
+    pub ticks: u64,
+    /// Clocks in the VCD (the ticks, and the host's reads and injections between them).
+    pub clocks: u64,
+    /// Clocks of the ticks as the chip counted them.
+    pub chip_cycles: u64,
+}
+
+/// Runs `inputs` through `image` on the verilated chip and on `sim`; the first `warmup`
+/// ticks untraced, the rest traced into the VCD `vcd`, whose toggles are then counted per
+/// instance. An error when this build has no RTL, or RTL and sim disagree.
+pub fn activity_run(
+    image: &chip::ChipImage,
+    inputs: &[Vec<u32>],
+    warmup: usize,
+    vcd: &std::path::Path,
+    mut progress: impl FnMut(usize),
+) -> Result<ActivityRun, String> {
+    #[cfg(has_verilator)]
+    {
+        let mut rtl = RtlChip::new();
+        rtl.load(image)?;
+        let mut model = sim::ChipModel::new(image).map_err(|e| e.to_string())?;
+        let mut run = ActivityRun::default();
+        let mut start_traffic = sim::Traffic::default();
+        let mut start_clocks = 0;
+        for (t, fired) in inputs.iter().enumerate() {
+            if t == warmup {
+                rtl.open_trace(vcd)
+                    .map_err(|e| format!("{}: {e}", vcd.display()))?;
+                start_traffic = model.traffic().clone();
+                start_clocks = rtl.cycles();
+            }
+            let tick = rtl.tick(fired)?;
+            let expected = model.tick(fired);
+            if tick.spikes != expected {
+                return Err(format!(
+                    "tick {t}: the RTL's spikes differ from sim's (run `neurofuse cosim` on this image)"
+                ));
+            }
+            if t >= warmup {
+                run.chip_cycles += u64::from(tick.cycles);
+                run.ticks += 1;
+            }
+            progress(t);
+        }
+        run.clocks = rtl.cycles() - start_clocks;
+        rtl.close_trace();
+        if run.ticks == 0 {
+            return Err(format!(
+                "no ticks traced: {} ticks with {warmup} of warm-up",
+                inputs.len()
+            ));
+        }
+        let end = model.traffic();
+        run.traffic = sim::Traffic {
+            spikes: end.spikes - start_traffic.spikes,
+            input_spikes: end.input_spikes - start_traffic.input_spikes,
+            packets: end.packets - start_traffic.packets,
+            hops: end.hops - start_traffic.hops,
+            synaptic_events: end.synaptic_events - start_traffic.synaptic_events,
+        };
+        let neurons: usize = image.cores.iter().map(|c| c.neurons()).sum();
+        run.neuron_updates = neurons as u64 * run.ticks;
+        run.toggles = toggles::per_instance(vcd, hdl::chip_top::CHIP_TOP)?;
+        Ok(run)
+    }
+    #[cfg(not(has_verilator))]
+    {
+        let _ = (image, inputs, warmup, vcd, &mut progress);
         Err(NO_RTL.into())
     }
 }
