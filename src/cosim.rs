@@ -32,12 +32,7 @@ pub struct Options {
 }
 
 pub fn run(o: &Options) -> Result<()> {
-    if !(o.input_rate_hz.is_finite() && o.input_rate_hz >= 0.0) {
-        bail!(
-            "--input-rate {}: expected a rate in Hz, 0 or more",
-            o.input_rate_hz
-        );
-    }
+    check_rate("--input-rate", o.input_rate_hz)?;
     if o.ticks == 0 {
         bail!("--ticks must be at least 1");
     }
@@ -51,13 +46,8 @@ pub fn run(o: &Options) -> Result<()> {
         (None, false) => bail!("give an image directory, or --random-network to generate one"),
         (Some(dir), false) => (ChipImage::load(dir)?, None),
         (None, true) => {
-            let net = RandomNetwork {
-                seed: o.seed,
-                ..RandomNetwork::default()
-            }
-            .build();
-            let config = ChipConfig::load(testbench::CHIP_BUILT_FOR)?;
-            let image = compiler::compile(&net, &config)?.image;
+            let (image, net) = random_network_image(o.seed)?;
+            let config = &image.config;
             let dir = o.out.join("image");
             image.save(&dir)?;
             println!(
@@ -69,16 +59,40 @@ pub fn run(o: &Options) -> Result<()> {
             (image, Some(net))
         }
     };
-    let dt = image.config.timing.dt_ms;
+    let inputs = poisson_inputs(&image, o.input_rate_hz, o.ticks, o.seed);
+    rtl_against_model(o, &image, &inputs, network.as_ref())
+}
+
+/// An error unless `value` is a rate in Hz (finite, 0 or more); `flag` names the option.
+pub fn check_rate(flag: &str, value: f64) -> Result<()> {
+    if !(value.is_finite() && value >= 0.0) {
+        bail!("{flag} {value}: expected a rate in Hz, 0 or more");
+    }
+    Ok(())
+}
+
+/// The random network of `seed` compiled for the chip the RTL is built for.
+pub fn random_network_image(seed: u64) -> Result<(ChipImage, Network)> {
+    let net = RandomNetwork {
+        seed,
+        ..RandomNetwork::default()
+    }
+    .build();
+    let config = ChipConfig::load(testbench::CHIP_BUILT_FOR)?;
+    let image = compiler::compile(&net, &config)?.image;
+    Ok((image, net))
+}
+
+/// Poisson spikes at `rate_hz` on every input of `image`, per tick.
+pub fn poisson_inputs(image: &ChipImage, rate_hz: f64, ticks: usize, seed: u64) -> Vec<Vec<u32>> {
     let stimulus = Stimulus::poisson(
         image.inputs.ranges.len(),
-        o.input_rate_hz,
-        o.ticks,
-        dt,
-        o.seed,
+        rate_hz,
+        ticks,
+        image.config.timing.dt_ms,
+        seed,
     );
-    let inputs: Vec<Vec<u32>> = (0..o.ticks).map(|t| stimulus.at(t).to_vec()).collect();
-    rtl_against_model(o, &image, &inputs, network.as_ref())
+    (0..ticks).map(|t| stimulus.at(t).to_vec()).collect()
 }
 
 fn rtl_against_model(

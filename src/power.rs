@@ -6,10 +6,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::cosim::{check_rate, poisson_inputs, random_network_image};
 use anyhow::{bail, Context, Result};
 use chip::{ChipConfig, ChipImage};
-use network::random::RandomNetwork;
-use network::Stimulus;
 use power::{Calibration, Cells, Component, EnergyTable, Toggles, Workload};
 
 pub struct Options {
@@ -32,15 +31,8 @@ pub struct Options {
 }
 
 pub fn run(o: &Options) -> Result<()> {
-    if !(o.input_rate_hz.is_finite() && o.input_rate_hz >= 0.0) {
-        bail!(
-            "--input-rate {}: expected a rate in Hz, 0 or more",
-            o.input_rate_hz
-        );
-    }
-    if !(o.rate_hz.is_finite() && o.rate_hz >= 0.0) {
-        bail!("--rate {}: expected a rate in Hz, 0 or more", o.rate_hz);
-    }
+    check_rate("--input-rate", o.input_rate_hz)?;
+    check_rate("--rate", o.rate_hz)?;
     if let Some(f) = o.fan_out.filter(|f| !(f.is_finite() && *f >= 1.0)) {
         bail!("--fan-out {f}: expected 1 or more synapses per neuron");
     }
@@ -145,25 +137,10 @@ fn synthesize_cells(out: &Path) -> Result<Cells> {
 fn calibrate(o: &Options, cells: Cells) -> Result<Calibration> {
     let image = match &o.image {
         Some(dir) => ChipImage::load(dir)?,
-        None => {
-            let net = RandomNetwork {
-                seed: o.seed,
-                ..RandomNetwork::default()
-            }
-            .build();
-            let config = ChipConfig::load(testbench::CHIP_BUILT_FOR)?;
-            compiler::compile(&net, &config)?.image
-        }
+        None => random_network_image(o.seed)?.0,
     };
     let total = o.warmup + o.ticks;
-    let stimulus = Stimulus::poisson(
-        image.inputs.ranges.len(),
-        o.input_rate_hz,
-        total,
-        image.config.timing.dt_ms,
-        o.seed,
-    );
-    let inputs: Vec<Vec<u32>> = (0..total).map(|t| stimulus.at(t).to_vec()).collect();
+    let inputs = poisson_inputs(&image, o.input_rate_hz, total, o.seed);
     let vcd = o.out.join("calibration.vcd");
     let bar = indicatif::ProgressBar::new(total as u64).with_style(
         indicatif::ProgressStyle::with_template(
