@@ -29,6 +29,8 @@ pub const UNIT_SYNAPSE: u32 = 2;
 pub const UNIT_ROUTE_RANGE: u32 = 3;
 pub const UNIT_ROUTE: u32 = 4;
 pub const UNIT_INJECT: u32 = 5;
+/// Read only: each read pops the oldest output spike of the core (see [`spike_word`]).
+pub const UNIT_SPIKES: u32 = 6;
 pub const UNIT_CHIP: u32 = 15;
 
 /// Chip registers (unit 15).
@@ -36,7 +38,8 @@ pub const CHIP_IDENTITY: u32 = 0;
 /// Write anything: run one tick.
 pub const CHIP_RUN: u32 = 1;
 /// Bit 0 tick running, bit 1 network idle, bit 2 an emission queue overflowed (sticky),
-/// bit 3 a packet left the mesh's edge (sticky).
+/// bit 3 a packet left the mesh's edge (sticky), bit 16 a core's output-spike queue was full
+/// and dropped a spike (sticky: the host did not read the spikes out).
 pub const CHIP_STATUS: u32 = 2;
 pub const CHIP_TICK_CYCLES: u32 = 3;
 pub const CHIP_TICKS: u32 = 4;
@@ -50,13 +53,21 @@ pub const CHIP_SHIFT: u32 = 8;
 /// Fault injection, to prove the co-simulation catches and locates a fault: bit 0 on,
 /// bits [15:8] the core whose deliveries then have their lowest bit flipped. Off after reset.
 pub const CHIP_FAULT: u32 = 12;
-/// "NFC" and version 1.
-pub const CHIP_IDENTITY_VALUE: u32 = 0x4E46_4301;
+/// "NFC" and version 2 (version 2: output spikes readable over the bus).
+pub const CHIP_IDENTITY_VALUE: u32 = 0x4E46_4302;
 
 pub const STATUS_BUSY: u32 = 1;
 pub const STATUS_IDLE: u32 = 2;
 pub const STATUS_OVERFLOW: u32 = 4;
 pub const STATUS_EDGE_ERROR: u32 = 8;
+pub const STATUS_SPIKES_LOST: u32 = 1 << 16;
+
+/// A read of [`UNIT_SPIKES`]: `Some(neuron)` when a spike was popped, `None` when the
+/// core's queue was empty. Bit 31 says a spike was there, bits [26:16] how many were queued
+/// before the read, bits [9:0] the core-local neuron.
+pub fn spike_word(word: u32) -> Option<u32> {
+    (word >> 31 == 1).then_some(word & 0x3FF)
+}
 
 /// Cores one chip addresses.
 pub const MAX_CORES: u32 = 256;

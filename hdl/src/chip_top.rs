@@ -87,6 +87,7 @@ pub fn chip_verilog(config: &ChipConfig) -> Result<String, String> {
 ",
     );
     writeln!(w, "    wire [{last}:0] core_busy, core_read_valid, emission_idle, emission_overflow, delivery_idle;").unwrap();
+    writeln!(w, "    reg [{last}:0] spikes_lost, spike_read_valid;").unwrap();
     writeln!(
         w,
         "    wire [{last}:0] inject_valid, inject_ready, eject_valid, eject_ready;"
@@ -109,7 +110,7 @@ pub fn chip_verilog(config: &ChipConfig) -> Result<String, String> {
         chip_read_valid <= bus_read && unit == 4'd15;
         case (local_address)
             16'd0: chip_read_data <= 32'h{CHIP_IDENTITY_VALUE:08x};
-            16'd2: chip_read_data <= {{28'd0, edge_error_seen, overflow_seen, network_idle, tick_busy}};
+            16'd2: chip_read_data <= {{15'd0, |spikes_lost, 12'd0, edge_error_seen, overflow_seen, network_idle, tick_busy}};
             16'd3: chip_read_data <= last_tick_cycles;
             16'd4: chip_read_data <= ticks;
             16'd5: chip_read_data <= 32'h{shape:08x};
@@ -151,6 +152,9 @@ pub fn chip_verilog(config: &ChipConfig) -> Result<String, String> {
             32 * k + 31,
             32 * k
         ));
+        read_data.push(format!(
+            "(spike_read_valid[{k}] ? spike_read_data{k} : 32'd0)"
+        ));
     }
     writeln!(
         w,
@@ -160,7 +164,7 @@ pub fn chip_verilog(config: &ChipConfig) -> Result<String, String> {
     .unwrap();
     writeln!(
         w,
-        "    assign host_read_valid = chip_read_valid || (|core_read_valid);"
+        "    assign host_read_valid = chip_read_valid || (|core_read_valid) || (|spike_read_valid);"
     )
     .unwrap();
     writeln!(w, "    {TICK_TOP} tick(.clock(clock), .reset(chip_reset), .run(run), .cores_busy(|core_busy), .network_idle(network_idle),
@@ -186,6 +190,7 @@ pub fn chip_verilog(config: &ChipConfig) -> Result<String, String> {
         .start(core_start), .busy(core_busy[{k}]), .spike_valid(spike_valid[{k}]), .spike_neuron(spike_neuron{s}),
         .probe_valid(), .probe_v(), .probe_x0(), .probe_x1(), .probe_x2(), .probe_x3(),
         .deliver_valid(deliver_valid{k}), .deliver_neuron(deliver_neuron{k}), .deliver_receptor(deliver_receptor{k}), .deliver_increment(delivered{k}));").unwrap();
+        write_output_spikes(w, k);
         writeln!(w, "    {EMISSION_TOP} emission{k}(.clock(clock), .reset(chip_reset), .spike_valid(spike_valid[{k}]), .spike_neuron(spike_neuron{s}),
         .host_address(local_address[10:0]), .host_write_data(bus_write_data),
         .host_write_range(bus_write && selected{k} && unit == 4'd3), .host_write_route(bus_write && selected{k} && unit == 4'd4),
@@ -202,4 +207,37 @@ pub fn chip_verilog(config: &ChipConfig) -> Result<String, String> {
     }
     writeln!(w, "endmodule // {CHIP_TOP}").unwrap();
     Ok(v)
+}
+
+/// Core `k`'s output spikes, queued for the host: a read of unit 6 (`chip_map::UNIT_SPIKES`)
+/// pops one. 1,024 entries hold a tick of the largest core; a spike that finds the queue
+/// full is dropped and sets the status's spikes-lost bit.
+fn write_output_spikes(w: &mut String, k: u32) {
+    let s = format!("[{}:{}]", 10 * k + 9, 10 * k);
+    writeln!(
+        w,
+        "    reg [9:0] spike_queue{k} [0:1023];
+    reg [10:0] spike_head{k}, spike_tail{k};
+    reg [31:0] spike_read_data{k};
+    wire [10:0] spikes_queued{k} = spike_tail{k} - spike_head{k};
+    wire spike_pop{k} = bus_read && unit == 4'd6 && core_select == 8'd{k};
+    always @(posedge clock) begin
+        spike_read_valid[{k}] <= spike_pop{k};
+        // valid, 4 reserved bits, spikes queued before this read, 6 reserved bits, neuron
+        spike_read_data{k} <= {{spikes_queued{k} != 11'd0, 4'd0, spikes_queued{k}, 6'd0, spike_queue{k}[spike_head{k}[9:0]]}};
+        if (chip_reset) begin
+            spike_head{k} <= 11'd0; spike_tail{k} <= 11'd0; spikes_lost[{k}] <= 1'b0;
+        end else begin
+            if (spike_valid[{k}]) begin
+                if (spikes_queued{k} == 11'd1024) spikes_lost[{k}] <= 1'b1;
+                else begin
+                    spike_queue{k}[spike_tail{k}[9:0]] <= spike_neuron{s};
+                    spike_tail{k} <= spike_tail{k} + 11'd1;
+                end
+            end
+            if (spike_pop{k} && spikes_queued{k} != 11'd0) spike_head{k} <= spike_head{k} + 11'd1;
+        end
+    end"
+    )
+    .unwrap();
 }

@@ -171,6 +171,18 @@ impl RtlChip {
             }
         }
         spikes.sort_unstable();
+        // The host's view: every core's output-spike queue, read over the bus. It must
+        // hold exactly what the spike ports showed.
+        let mut read_out = Vec::with_capacity(spikes.len());
+        for core in 0..self.cores {
+            read_out.extend(self.read_spikes(core)?.into_iter().map(|n| (core, n)));
+        }
+        read_out.sort_unstable();
+        if read_out != spikes {
+            return Err(format!(
+                "the spikes read over the host bus ({read_out:?}) differ from the cores' spike ports ({spikes:?})"
+            ));
+        }
         let cycles = self.chip_register(chip_map::CHIP_TICK_CYCLES);
         let stalls = self.chip_register(chip_map::CHIP_STALLS);
         for w in injections {
@@ -193,11 +205,32 @@ impl RtlChip {
         if status & chip_map::STATUS_EDGE_ERROR != 0 {
             return Err("a packet was routed off the edge of the mesh".into());
         }
+        if status & chip_map::STATUS_SPIKES_LOST != 0 {
+            return Err("an output-spike queue was full: spikes were dropped".into());
+        }
         Ok(ChipTick {
             spikes,
             cycles,
             stalls,
         })
+    }
+
+    /// Pops every queued output spike of `core` over the host bus (core-local neurons, in
+    /// the order they fired).
+    pub fn read_spikes(&mut self, core: u32) -> Result<Vec<u32>, String> {
+        let mut out = Vec::new();
+        loop {
+            let word = self
+                .read(address(chip_map::UNIT_SPIKES, core, 0))
+                .ok_or_else(|| format!("core {core}'s output-spike queue did not answer"))?;
+            match chip_map::spike_word(word) {
+                Some(neuron) => out.push(neuron),
+                None => return Ok(out),
+            }
+            if out.len() > 1024 {
+                return Err(format!("core {core}'s output-spike queue never emptied"));
+            }
+        }
     }
 
     /// Injects a fault (`chip_map::CHIP_FAULT`): core `core`'s deliveries get their lowest

@@ -154,3 +154,59 @@ fn reduced_b2_runs_bit_exact_on_the_rtl_chip() {
         );
     }
 }
+
+/// Output spikes wait in each core's queue until the host reads them: undrained for many
+/// ticks, the first core to fire 1,025 times reports a lost spike, and its first 1,024 come
+/// out in firing order; the other cores' queues hold all of theirs.
+#[test]
+fn output_spikes_queue_for_the_host_and_a_full_queue_is_reported() {
+    #[cfg(not(has_verilator))]
+    eprintln!("{}", testbench::RTL_SKIPPED);
+    #[cfg(has_verilator)]
+    {
+        use hdl::chip_map::{self, address, UNIT_CHIP};
+        let spec = RandomNetwork::default();
+        let image = image(&spec);
+        let load = chip_map::load(&image).unwrap();
+        let mut model = sim::ChipModel::new(&image).unwrap();
+        let mut rtl = testbench::RtlChip::new();
+        rtl.load(&image).unwrap();
+        let ticks = 100_000;
+        let stimulus =
+            Stimulus::poisson(spec.inputs, 20_000.0, ticks, image.config.timing.dt_ms, 3);
+        let mut fired: Vec<Vec<u32>> = vec![Vec::new(); 4];
+        for t in 0..ticks {
+            // A tick as the host runs it, but without reading the spikes out.
+            rtl.write(address(UNIT_CHIP, 0, chip_map::CHIP_RUN), 1);
+            rtl.clock();
+            while rtl.status() & chip_map::STATUS_BUSY != 0 {}
+            for &i in stimulus.at(t) {
+                let w = load.inject(i);
+                rtl.write(w.address, w.data);
+            }
+            while rtl.status() & chip_map::STATUS_IDLE == 0 {}
+            for &(core, neuron) in model.tick(stimulus.at(t)) {
+                fired[core as usize].push(neuron);
+            }
+            let lost = rtl.status() & chip_map::STATUS_SPIKES_LOST != 0;
+            assert_eq!(lost, fired.iter().any(|f| f.len() > 1024), "tick {t}");
+            if lost {
+                break;
+            }
+        }
+        let full = fired
+            .iter()
+            .position(|f| f.len() > 1024)
+            .expect("no queue filled");
+        for (core, expected) in fired.iter().enumerate() {
+            let kept = expected.len().min(1024);
+            assert_eq!(
+                rtl.read_spikes(core as u32).unwrap(),
+                expected[..kept],
+                "core {core}"
+            );
+            assert!(rtl.read_spikes(core as u32).unwrap().is_empty());
+        }
+        eprintln!("core {full} filled its queue first");
+    }
+}
