@@ -52,12 +52,14 @@ pub fn run(o: &Options) -> Result<()> {
         Some(path) => read_cells(path)?,
         None => synthesize_cells(&o.out)?,
     };
-    let calibration = calibrate(o, cells)?;
+    let (calibration, traced) = calibrate(o, cells)?;
 
     let mut estimates = Vec::new();
     let mut text = String::new();
     for config in &configs {
-        let workload = if config.name == calibration.config {
+        // The traced run is the workload of the configuration it ran on; any other gets
+        // the uniform one.
+        let workload = if *config == traced {
             calibration.workload.clone()
         } else {
             let fan_out = o
@@ -133,8 +135,8 @@ fn synthesize_cells(out: &Path) -> Result<Cells> {
     Ok(cells)
 }
 
-/// The traced RTL run, as the estimate's calibration.
-fn calibrate(o: &Options, cells: Cells) -> Result<Calibration> {
+/// The traced RTL run, as the estimate's calibration, and the configuration it ran on.
+fn calibrate(o: &Options, cells: Cells) -> Result<(Calibration, ChipConfig)> {
     let image = match &o.image {
         Some(dir) => ChipImage::load(dir)?,
         None => random_network_image(o.seed)?.0,
@@ -150,12 +152,12 @@ fn calibrate(o: &Options, cells: Cells) -> Result<Calibration> {
     );
     let run = testbench::activity_run(&image, &inputs, o.warmup, &vcd, |t| {
         bar.set_position(t as u64 + 1)
-    })
-    .map_err(anyhow::Error::msg)?;
+    });
     bar.finish_and_clear();
-    if !o.keep_vcd {
+    if !o.keep_vcd && vcd.exists() {
         std::fs::remove_file(&vcd).with_context(|| format!("{}: cannot remove", vcd.display()))?;
     }
+    let run = run.map_err(anyhow::Error::msg)?;
     let mut toggles: BTreeMap<Component, Toggles> = BTreeMap::new();
     for (instance, t) in &run.toggles {
         if let Some(c) = Component::of_instance(instance) {
@@ -166,7 +168,7 @@ fn calibrate(o: &Options, cells: Cells) -> Result<Calibration> {
     }
     let ticks = run.ticks as f64;
     let traffic = &run.traffic;
-    Ok(Calibration {
+    let calibration = Calibration {
         config: image.config.name.clone(),
         cores: image.config.cores(),
         cells,
@@ -186,10 +188,12 @@ fn calibrate(o: &Options, cells: Cells) -> Result<Calibration> {
             packets: traffic.packets as f64 / ticks,
             hops: traffic.hops as f64 / ticks,
             sources: (traffic.spikes + traffic.input_spikes) as f64 / ticks,
+            spikes: traffic.spikes as f64 / ticks,
             cycles_per_tick: run.chip_cycles as f64 / ticks,
             cycles_measured: true,
         },
         ticks: run.ticks,
         cycles: run.clocks,
-    })
+    };
+    Ok((calibration, image.config))
 }

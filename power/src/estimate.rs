@@ -20,6 +20,8 @@ pub struct Workload {
     pub hops: f64,
     /// Spikes of neurons and inputs entering the emission queues.
     pub sources: f64,
+    /// Spikes of neurons (the output spikes).
+    pub spikes: f64,
     /// Clocks a tick takes.
     pub cycles_per_tick: f64,
     /// Whether `cycles_per_tick` was measured on the RTL (else estimated).
@@ -29,8 +31,8 @@ pub struct Workload {
 impl Workload {
     /// Every neuron of `config` fires at `rate_hz`; each spike reaches `fan_out` synapses
     /// on cores drawn uniformly (one packet per distinct core), and routes go dimension
-    /// order over the mesh. Cycles per tick: the update, then the busiest core's deliveries
-    /// with the load spread evenly.
+    /// order over the mesh. Cycles per tick: the update, then a core's share of the
+    /// deliveries (one synaptic event or packet per clock) with the load spread evenly.
     pub fn uniform(config: &ChipConfig, rate_hz: f64, fan_out: f64) -> Workload {
         let cores = f64::from(config.cores());
         let spikes = config.total_neurons() as f64 * rate_hz * config.timing.dt_ms * 1e-3;
@@ -51,8 +53,9 @@ impl Workload {
             packets,
             hops,
             sources: spikes,
+            spikes,
             cycles_per_tick: f64::from(config.update_clocks())
-                + (synaptic_events + packets).max(2.0 * packets) / cores,
+                + (synaptic_events + packets) / cores,
             cycles_measured: false,
         }
     }

@@ -37,7 +37,8 @@ pub enum Component {
     Datapath,
     /// Synapse delivery: axon table, synapse memory.
     Delivery,
-    /// Spike emission: source queue, route ranges, routes.
+    /// Spike emission: source queue, route ranges, routes; and the output-spike queue the
+    /// host reads (in the chip top).
     Emission,
     /// The mesh routers, their FIFOs and the links between cores.
     Router,
@@ -129,6 +130,8 @@ pub enum Event {
     PacketSent,
     /// A neuron's or an input's spike entering an emission queue.
     Source,
+    /// A neuron's spike (queued for the host as an output spike).
+    Spike,
     /// A packet passing one router (a packet of h hops passes h + 1).
     RouterTraversal,
 }
@@ -140,6 +143,7 @@ impl Event {
             Event::SynapticEvent => w.synaptic_events,
             Event::PacketSent => w.packets,
             Event::Source => w.sources,
+            Event::Spike => w.spikes,
             Event::RouterTraversal => w.packets + w.hops,
         }
     }

@@ -163,6 +163,15 @@ pub fn inventory(config: &ChipConfig) -> Vec<Memory> {
             accesses: vec![(Event::PacketSent, 1.0)],
         },
         Memory {
+            name: "output-spike queue",
+            component: Emission,
+            count: 1,
+            depth: n,
+            width: index_bits(config.core.neurons),
+            // Written as the neuron fires, read when the host takes it.
+            accesses: vec![(Event::Spike, 2.0)],
+        },
+        Memory {
             name: "router port FIFOs",
             component: Router,
             count: ROUTER_PORTS,

@@ -58,7 +58,7 @@ pub fn text(e: &PowerEstimate, calibration: &Calibration, table: &EnergyTable) -
         if w.cycles_measured {
             "measured on the RTL"
         } else {
-            "estimated: update, then the busiest core's deliveries"
+            "estimated: update, then a core's even share of the deliveries"
         },
         e.tick_budget_cycles
     );

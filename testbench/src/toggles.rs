@@ -16,9 +16,10 @@ pub struct InstanceToggles {
     pub bits: u64,
 }
 
-/// Signals left out: the clock (its power is counted per flip-flop) and the reset.
-fn counted(name: &str) -> bool {
-    !matches!(name, "clock" | "reset")
+/// Signals left out: the clock (its power is counted per flip-flop) with every copy of it
+/// rust-hdl hands a sub-block (`fifos__0__clock`, `ram_read_clock`), and the reset.
+fn left_out(name: &str) -> bool {
+    name.ends_with("clock") || name == "reset" || name.ends_with("__reset")
 }
 
 struct Signal {
@@ -63,7 +64,7 @@ pub fn per_instance_from(
                     walk(&scope.items, top, inst, below, out);
                 }
                 ScopeItem::Var(var) => {
-                    if let Some(i) = instance.filter(|_| counted(&var.reference)) {
+                    if let Some(i) = instance {
                         out.push((i.to_string(), var.code, var.size));
                     }
                 }
@@ -72,6 +73,12 @@ pub fn per_instance_from(
         }
     }
     walk(&header.items, top, None, false, &mut declarations);
+    // A signal that shares its code with a clock or reset (an alias) is one too.
+    let clocks: std::collections::HashSet<IdCode> = all_vars(&header.items)
+        .filter(|v| left_out(&v.reference))
+        .map(|v| v.code)
+        .collect();
+    declarations.retain(|(_, code, _)| !clocks.contains(code));
     if declarations.is_empty() {
         return Err(format!("no signals below a scope named `{top}`"));
     }
@@ -111,6 +118,21 @@ pub fn per_instance_from(
     Ok(out)
 }
 
+/// Every variable declared in `items` and the scopes below.
+fn all_vars(items: &[ScopeItem]) -> Box<dyn Iterator<Item = &vcd::Var> + '_> {
+    Box::new(
+        items
+            .iter()
+            .flat_map(|item| -> Box<dyn Iterator<Item = &vcd::Var> + '_> {
+                match item {
+                    ScopeItem::Scope(scope) => all_vars(&scope.items),
+                    ScopeItem::Var(var) => Box::new(std::iter::once(var)),
+                    _ => Box::new(std::iter::empty()),
+                }
+            }),
+    )
+}
+
 /// Bits that differ; VCD vectors are MSB first and may omit leading zeros.
 fn changed_bits(a: &[Value], b: &[Value]) -> u64 {
     let width = a.len().max(b.len());
@@ -141,6 +163,8 @@ $var wire 1 ! clock $end
 $var wire 4 # bus $end
 $scope module inner $end
 $var wire 1 % flag $end
+$var wire 1 ! ram__read_clock $end
+$var wire 1 ! copy_of_clock_under_another_name $end
 $upscope $end
 $upscope $end
 $scope module mesh $end
@@ -168,7 +192,8 @@ b101 #
 b10 &
 ";
         let got = per_instance_from(vcd.as_bytes(), "chip").unwrap();
-        // core0: bus 0000 -> 1111 -> 0101 -> 0101 (4 + 2) and flag (2); the clock is out.
+        // core0: bus 0000 -> 1111 -> 0101 -> 0101 (4 + 2) and flag (2); the clock and its
+        // aliases (same code, any name) are out.
         assert_eq!(
             got["core0"],
             InstanceToggles {

@@ -179,12 +179,20 @@ fn output_spikes_queue_for_the_host_and_a_full_queue_is_reported() {
             // A tick as the host runs it, but without reading the spikes out.
             rtl.write(address(UNIT_CHIP, 0, chip_map::CHIP_RUN), 1);
             rtl.clock();
-            while rtl.status() & chip_map::STATUS_BUSY != 0 {}
+            let wait = |rtl: &mut testbench::RtlChip, until: &dyn Fn(u32) -> bool| {
+                for _ in 0..1_000_000 {
+                    if until(rtl.status()) {
+                        return;
+                    }
+                }
+                panic!("tick {t}: the chip did not settle in 10^6 status reads");
+            };
+            wait(&mut rtl, &|s| s & chip_map::STATUS_BUSY == 0);
             for &i in stimulus.at(t) {
                 let w = load.inject(i);
                 rtl.write(w.address, w.data);
             }
-            while rtl.status() & chip_map::STATUS_IDLE == 0 {}
+            wait(&mut rtl, &|s| s & chip_map::STATUS_IDLE != 0);
             for &(core, neuron) in model.tick(stimulus.at(t)) {
                 fired[core as usize].push(neuron);
             }
