@@ -82,20 +82,24 @@ pub fn compile(network: &str, config: &str, out: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Runs the image at `target` (`sim`, in process, or `tcp://HOST:PORT`, a board behind
+/// the host link) for `ticks` ticks of Poisson inputs: spikes.csv and raster.svg in `out`,
+/// a JSON summary on stdout. The same image and inputs give the same files on every target.
 pub fn run(
     image_dir: &Path,
+    target: &str,
     ticks: usize,
     input_rate_hz: f64,
     seed: u64,
     out: &Path,
 ) -> Result<()> {
     let image = ChipImage::load(image_dir)?;
-    let mut model = sim::ChipModel::new(&image)?;
     let dt = image.config.timing.dt_ms;
     let inputs = image.inputs.ranges.len();
     if !(input_rate_hz.is_finite() && input_rate_hz >= 0.0) {
         bail!("--input-rate {input_rate_hz}: expected a rate in Hz, 0 or more");
     }
+    let mut target = crate::board::Target::open(target, &image)?;
     let stimulus = Stimulus::poisson(inputs, input_rate_hz, ticks, dt, seed);
     std::fs::create_dir_all(out).with_context(|| format!("{}: cannot create", out.display()))?;
     let csv_path = out.join("spikes.csv");
@@ -109,17 +113,23 @@ pub fn run(
         indicatif::ProgressStyle::with_template("running {bar:40} {pos}/{len} ticks {eta}")
             .expect("valid template"),
     );
-    for t in 0..ticks {
-        let spikes = model.tick(stimulus.at(t)).to_vec();
-        for (core, local) in spikes {
-            let neuron = model.neuron_id(core, local);
-            let t_ms = (t + 1) as f64 * dt;
-            writeln!(csv, "{t},{t_ms},{neuron}")?;
-            points.push((t_ms, neuron));
+    let neuron_id = |core: u32, local: u32| image.cores[core as usize].neuron_ids[local as usize];
+    let mut spike_count = 0u64;
+    let mut input_spikes = 0u64;
+    for first in (0..ticks).step_by(crate::board::TICKS_PER_REQUEST) {
+        let last = (first + crate::board::TICKS_PER_REQUEST).min(ticks);
+        let batch: Vec<Vec<u32>> = (first..last).map(|t| stimulus.at(t).to_vec()).collect();
+        input_spikes += batch.iter().map(|i| i.len() as u64).sum::<u64>();
+        for (t, spikes) in (first..).zip(target.run(&batch)?) {
+            for (core, local) in spikes {
+                let neuron = neuron_id(core, local);
+                let t_ms = (t + 1) as f64 * dt;
+                writeln!(csv, "{t},{t_ms},{neuron}")?;
+                points.push((t_ms, neuron));
+                spike_count += 1;
+            }
         }
-        if t % 100 == 0 {
-            bar.set_position(t as u64);
-        }
+        bar.set_position(last as u64);
     }
     bar.finish_and_clear();
     csv.flush()?;
@@ -127,25 +137,25 @@ pub fn run(
     let raster = out.join("raster.svg");
     crate::plot::raster(
         &raster,
-        &format!("{} on the chip model", image_dir.display()),
+        &format!("{} on {}", image_dir.display(), target.describe()),
         &points,
         ticks as f64 * dt,
         neurons,
     )?;
-    let t = model.traffic();
-    println!(
-        "{}",
-        json!({
-            "ticks": ticks,
-            "neurons": neurons,
-            "spikes": t.spikes,
-            "input_spikes": t.input_spikes,
-            "packets": t.packets,
-            "hops": t.hops,
-            "synaptic_events": t.synaptic_events,
-            "spikes_csv": csv_path,
-            "raster": raster,
-        })
-    );
+    let mut summary = json!({
+        "target": target.describe(),
+        "ticks": ticks,
+        "neurons": neurons,
+        "spikes": spike_count,
+        "input_spikes": input_spikes,
+        "spikes_csv": csv_path,
+        "raster": raster,
+    });
+    if let Some(t) = target.traffic() {
+        summary["packets"] = t.packets.into();
+        summary["hops"] = t.hops.into();
+        summary["synaptic_events"] = t.synaptic_events.into();
+    }
+    println!("{summary}");
     Ok(())
 }

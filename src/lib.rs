@@ -2,6 +2,7 @@
 //! and plots shared by the subcommands and the end-to-end tests.
 
 pub mod bench;
+pub mod board;
 pub mod chip;
 pub mod cosim;
 pub mod demo;

@@ -31,6 +31,14 @@ enum EngineArg {
     Rtl,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ServeEngineArg {
+    /// The bit-accurate chip model
+    Sim,
+    /// The verilated chip (builtin:small)
+    Rtl,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Simulate one neuron under a current-clamp protocol (IN.csv: t_ms,i_uA_per_cm2)
@@ -114,10 +122,14 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
     },
-    /// Run a chip image on the bit-accurate chip model: spikes.csv, raster.svg, a JSON summary
+    /// Run a chip image on the bit-accurate chip model or on a board behind the host link:
+    /// spikes.csv, raster.svg, a JSON summary (the same files for every target)
     Run {
         /// The image directory (from `neurofuse image`)
         image: PathBuf,
+        /// sim (the chip model, in process) or tcp://HOST:PORT (a board, e.g. `neurofuse serve`)
+        #[arg(long, default_value = "sim")]
+        target: String,
         #[arg(long, default_value_t = 4000)]
         ticks: usize,
         /// Poisson rate of every external input, Hz
@@ -127,6 +139,15 @@ enum Command {
         seed: u64,
         #[arg(long, value_name = "DIR", default_value = "neurofuse-run")]
         out: PathBuf,
+    },
+    /// Serve a virtual board over TCP (the host-link protocol, docs/host-link.md): each
+    /// connection gets its own chip model or verilated chip
+    Serve {
+        #[arg(long, value_enum, default_value = "sim")]
+        engine: ServeEngineArg,
+        /// Address to listen on (port 0: any free port; the address is printed)
+        #[arg(long, default_value = "127.0.0.1:7878")]
+        listen: String,
     },
     /// Co-simulate a chip image on the verilated chip (builtin:small) against the bit-accurate
     /// model, tick by tick; on the first divergence write VCDs around it and exit non-zero
@@ -317,11 +338,19 @@ fn run(cli: Cli) -> Result<()> {
         } => neurofuse::image::compile(&network, &config, &out),
         Command::Run {
             image,
+            target,
             ticks,
             input_rate,
             seed,
             out,
-        } => neurofuse::image::run(&image, ticks, input_rate, seed, &out),
+        } => neurofuse::image::run(&image, &target, ticks, input_rate, seed, &out),
+        Command::Serve { engine, listen } => neurofuse::board::serve(
+            match engine {
+                ServeEngineArg::Sim => neurofuse::board::ServeEngine::Sim,
+                ServeEngineArg::Rtl => neurofuse::board::ServeEngine::Rtl,
+            },
+            &listen,
+        ),
         Command::Power {
             image,
             seed,

@@ -6,6 +6,8 @@
 //! Without Verilator at build time the crate still builds; `RTL_AVAILABLE` is false and
 //! the RTL tests say they were skipped.
 
+#[cfg(has_verilator)]
+pub mod board;
 pub mod chip_cosim;
 pub mod icarus;
 #[cfg(has_verilator)]
@@ -131,6 +133,19 @@ pub fn run_image_rtl(image: &chip::ChipImage, inputs: &[Vec<u32>]) -> Result<Chi
     #[cfg(not(has_verilator))]
     {
         let _ = (image, inputs);
+        Err(NO_RTL.into())
+    }
+}
+
+/// A fresh verilated chip as a host-link engine (`neurofuse serve --engine rtl`); an error
+/// when this build has no RTL.
+pub fn rtl_board() -> Result<Box<dyn link::Engine>, String> {
+    #[cfg(has_verilator)]
+    {
+        Ok(Box::new(board::RtlBoard::new()))
+    }
+    #[cfg(not(has_verilator))]
+    {
         Err(NO_RTL.into())
     }
 }

@@ -42,25 +42,36 @@ struct MemoryManifest {
 impl ChipImage {
     /// Writes the image into `dir` (created if needed): the manifest and one file per memory.
     pub fn save(&self, dir: &Path) -> Result<(), ImageError> {
-        self.validate()?;
         let io = |path: &Path, e: std::io::Error| ImageError {
             origin: path.display().to_string(),
             message: format!("cannot write: {e}"),
         };
+        let files = self.to_files()?;
         std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+        for (name, bytes) in files {
+            let path = dir.join(name);
+            std::fs::write(&path, bytes).map_err(|e| io(&path, e))?;
+        }
+        Ok(())
+    }
+
+    /// The image as the files [`ChipImage::save`] writes, (file name, contents), the
+    /// manifest last: what the host link sends.
+    pub fn to_files(&self) -> Result<Vec<(String, Vec<u8>)>, ImageError> {
+        self.validate()?;
+        let mut files = Vec::new();
         let mut memories = Vec::new();
         for (name, memory) in self.memories() {
             let file = format!("{name}.bin");
             let bytes = to_bytes(&memory);
-            let path = dir.join(&file);
-            std::fs::write(&path, &bytes).map_err(|e| io(&path, e))?;
             memories.push(MemoryManifest {
                 name,
-                file,
+                file: file.clone(),
                 width: memory.width,
                 words: memory.words.len(),
                 crc32: crc32fast::hash(&bytes),
             });
+            files.push((file, bytes));
         }
         let manifest = Manifest {
             format: IMAGE_FORMAT.into(),
@@ -83,37 +94,64 @@ impl ChipImage {
                 .collect(),
             memories,
         };
-        let path = dir.join(MANIFEST);
         let text = serde_json::to_string_pretty(&manifest).expect("manifest serializes");
-        std::fs::write(&path, text + "\n").map_err(|e| io(&path, e))
+        files.push((MANIFEST.to_string(), (text + "\n").into_bytes()));
+        Ok(files)
     }
 
     /// Reads and checks an image written by [`ChipImage::save`].
     pub fn load(dir: &Path) -> Result<ChipImage, ImageError> {
-        let manifest_path = dir.join(MANIFEST);
-        let fail = |path: &Path, message: String| ImageError {
-            origin: path.display().to_string(),
+        ChipImage::read_with(&|name| dir.join(name).display().to_string(), &|name| {
+            std::fs::read(dir.join(name))
+        })
+    }
+
+    /// Reads and checks an image given as its files (as [`ChipImage::to_files`] makes
+    /// them); `origin` names where they came from in error messages (`origin/file`).
+    pub fn from_files(origin: &str, files: &[(String, Vec<u8>)]) -> Result<ChipImage, ImageError> {
+        ChipImage::read_with(&|name| format!("{origin}/{name}"), &|name| {
+            files
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, bytes)| bytes.clone())
+                .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"))
+        })
+    }
+
+    /// The image from a file reader: `read(name)` gives a file's contents, `origin(name)`
+    /// its name in error messages.
+    fn read_with(
+        origin: &dyn Fn(&str) -> String,
+        read: &dyn Fn(&str) -> std::io::Result<Vec<u8>>,
+    ) -> Result<ChipImage, ImageError> {
+        let fail = |name: &str, message: String| ImageError {
+            origin: origin(name),
             message,
         };
-        let text = std::fs::read_to_string(&manifest_path).map_err(|e| {
-            fail(
-                &manifest_path,
-                format!("cannot read the chip image's manifest: {e}"),
-            )
-        })?;
+        let text = read(MANIFEST)
+            .and_then(|bytes| {
+                String::from_utf8(bytes)
+                    .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+            })
+            .map_err(|e| {
+                fail(
+                    MANIFEST,
+                    format!("cannot read the chip image's manifest: {e}"),
+                )
+            })?;
         // The version first, so an image from another version gets that message.
         let head: serde_json::Value = serde_json::from_str(&text)
-            .map_err(|e| fail(&manifest_path, format!("not valid JSON: {e}")))?;
+            .map_err(|e| fail(MANIFEST, format!("not valid JSON: {e}")))?;
         if head.get("format").and_then(|f| f.as_str()) != Some(IMAGE_FORMAT) {
             return Err(fail(
-                &manifest_path,
+                MANIFEST,
                 format!("field `format`: expected \"{IMAGE_FORMAT}\""),
             ));
         }
         let version = head.get("version").and_then(|v| v.as_u64());
         if version != Some(u64::from(IMAGE_VERSION)) {
             return Err(fail(
-                &manifest_path,
+                MANIFEST,
                 format!(
                     "field `version` = {}: this neurofuse reads chip images of version {IMAGE_VERSION}",
                     version.map_or("missing".into(), |v| v.to_string())
@@ -121,15 +159,14 @@ impl ChipImage {
             ));
         }
         let m: Manifest =
-            serde_json::from_value(head).map_err(|e| fail(&manifest_path, e.to_string()))?;
+            serde_json::from_value(head).map_err(|e| fail(MANIFEST, e.to_string()))?;
         let config = ChipConfig::from_toml(&m.config, "config")
-            .map_err(|e| fail(&manifest_path, format!("in `config`: {}", e.message)))?;
+            .map_err(|e| fail(MANIFEST, format!("in `config`: {}", e.message)))?;
         let mut memories = std::collections::BTreeMap::new();
         for mm in &m.memories {
-            let path = dir.join(&mm.file);
-            if mm.file.contains('/') || mm.file.contains("..") {
+            if mm.file.contains('/') || mm.file.contains('\\') || mm.file.contains("..") {
                 return Err(fail(
-                    &manifest_path,
+                    MANIFEST,
                     format!(
                         "memory `{}`: file `{}` must be a plain name inside the image directory",
                         mm.name, mm.file
@@ -138,19 +175,19 @@ impl ChipImage {
             }
             if !(1..=64).contains(&mm.width) {
                 return Err(fail(
-                    &manifest_path,
+                    MANIFEST,
                     format!(
                         "memory `{}`: width {} bits, expected 1 to 64",
                         mm.name, mm.width
                     ),
                 ));
             }
-            let bytes = std::fs::read(&path)
-                .map_err(|e| fail(&path, format!("cannot read memory `{}`: {e}", mm.name)))?;
+            let bytes = read(&mm.file)
+                .map_err(|e| fail(&mm.file, format!("cannot read memory `{}`: {e}", mm.name)))?;
             let expected = mm.words * bytes_per_word(mm.width);
             if bytes.len() != expected {
                 return Err(fail(
-                    &path,
+                    &mm.file,
                     format!(
                         "{} bytes, expected {expected} ({} words of {} bits){}",
                         bytes.len(),
@@ -167,7 +204,7 @@ impl ChipImage {
             let crc = crc32fast::hash(&bytes);
             if crc != mm.crc32 {
                 return Err(fail(
-                    &path,
+                    &mm.file,
                     format!(
                         "CRC-32 {crc:08x}, the manifest says {:08x}: the file is corrupt or from another image",
                         mm.crc32
@@ -176,10 +213,8 @@ impl ChipImage {
             }
             memories.insert(mm.name.clone(), from_bytes(&bytes, mm.width));
         }
-        let image = unpack(&config, &m, memories).map_err(|e| fail(&manifest_path, e))?;
-        image
-            .validate()
-            .map_err(|e| fail(&manifest_path, e.message))?;
+        let image = unpack(&config, &m, memories).map_err(|e| fail(MANIFEST, e))?;
+        image.validate().map_err(|e| fail(MANIFEST, e.message))?;
         Ok(image)
     }
 
