@@ -3,6 +3,9 @@
 //! they were skipped. With NEUROFUSE_REQUIRE_VERILATOR=1 (CI) a missing Verilator is a build
 //! error.
 
+/// Must equal `testbench::uart_board::CLOCKS_PER_BIT`.
+const BRIDGE_CLOCKS_PER_BIT: u32 = 4;
+
 fn main() {
     println!("cargo::rustc-check-cfg=cfg(has_verilator)");
     println!("cargo::rerun-if-changed=build.rs");
@@ -24,5 +27,17 @@ fn main() {
     let mut chip_files = vec![exported.waivers.as_path()];
     chip_files.extend(exported.chip.iter().map(|p| p.as_path()));
     let chip = vlbuild::Model::new(hdl::chip_top::CHIP_TOP, &chip_files).trace(true);
-    vlbuild::build(&verilator, &[core, chip]);
+    // The chip behind the UART bridge, as on a board (4 clocks per bit: fast to simulate).
+    let bridge = out.join(format!("{}.v", fpga::bridge::BRIDGE_TOP));
+    std::fs::write(
+        &bridge,
+        fpga::bridge::bridge_verilog(BRIDGE_CLOCKS_PER_BIT).expect("a valid bit time"),
+    )
+    .expect("write the bridge's Verilog");
+    let sim_top = out.join(format!("{}.v", fpga::board::SIM_TOP));
+    std::fs::write(&sim_top, fpga::board::sim_top_verilog()).expect("write the board's Verilog");
+    let mut board_files = chip_files.clone();
+    board_files.extend([bridge.as_path(), sim_top.as_path()]);
+    let board = vlbuild::Model::new(fpga::board::SIM_TOP, &board_files);
+    vlbuild::build(&verilator, &[core, chip, board]);
 }

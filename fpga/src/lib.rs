@@ -1,2 +1,8 @@
-//! Placeholder: board top levels, open synthesis and place-and-route flows, and the host link.
-//! Nothing is implemented yet.
+//! The FPGA flow: the host link's UART bridge in Verilog (`bridge`), board top levels and
+//! pin constraints (`board`), and the open synthesis, place-and-route and packing flow that
+//! makes a bitstream (`flow`).
+
+pub mod board;
+pub mod bridge;
+
+pub use board::{board, Board, Design, BOARDS};

@@ -21,6 +21,7 @@ pub mod emission;
 pub mod export;
 pub mod factor_stage;
 pub mod gate_update;
+pub mod host;
 pub mod map;
 pub mod membrane_sum;
 pub mod mesh;

@@ -48,6 +48,34 @@ impl Frame {
     }
 }
 
+/// Decodes the frame at the start of `bytes`: `Ok(None)` while it is incomplete, else the
+/// frame and the bytes it took.
+pub fn decode(bytes: &[u8], limit: usize) -> Result<Option<(Frame, usize)>, FrameError> {
+    if bytes.len() >= 2 && bytes[..2] != MAGIC {
+        return Err(FrameError::BadMagic([bytes[0], bytes[1]]));
+    }
+    if bytes.len() < HEADER {
+        return Ok(None);
+    }
+    let length = u32::from_le_bytes(bytes[3..7].try_into().unwrap()) as usize;
+    if length > limit {
+        return Err(FrameError::Oversized { length, limit });
+    }
+    let total = HEADER + length + 4;
+    if bytes.len() < total {
+        return Ok(None);
+    }
+    let sent = u32::from_le_bytes(bytes[total - 4..total].try_into().unwrap());
+    let computed = crc32fast::hash(&bytes[2..total - 4]);
+    if sent != computed {
+        return Err(FrameError::BadChecksum { sent, computed });
+    }
+    Ok(Some((
+        Frame::new(bytes[2], bytes[HEADER..HEADER + length].to_vec()),
+        total,
+    )))
+}
+
 /// Reads one frame; `Ok(None)` when the peer closed the connection between frames.
 pub async fn read_frame<R: AsyncRead + Unpin>(
     reader: &mut R,
@@ -158,6 +186,16 @@ mod tests {
                 other => panic!("cut at {cut}: {other:?}"),
             }
         }
+        // The byte-buffer decoder agrees.
+        assert_eq!(
+            decode(&bytes, 100).unwrap(),
+            Some((frame.clone(), bytes.len()))
+        );
+        assert_eq!(decode(&bytes[..bytes.len() - 1], 100).unwrap(), None);
+        assert!(matches!(
+            decode(&flipped, 100),
+            Err(FrameError::BadChecksum { .. })
+        ));
         let big = Frame::new(1, vec![0; 101]).encode();
         assert!(matches!(
             read(&big).await,

@@ -21,6 +21,10 @@ pub mod toggles;
 pub use rtl_chip::RtlChip;
 #[cfg(has_verilator)]
 pub use rtl_core::RtlCore;
+#[cfg(has_verilator)]
+pub mod uart_board;
+#[cfg(has_verilator)]
+pub use uart_board::UartBoard;
 
 /// Whether this build carries the verilated core.
 pub const RTL_AVAILABLE: bool = cfg!(has_verilator);

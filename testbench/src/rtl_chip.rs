@@ -284,6 +284,18 @@ impl RtlChip {
     }
 }
 
+/// The direct bus, for `hdl::host`'s bus-only driver.
+impl hdl::host::HostBus for RtlChip {
+    fn read(&mut self, address: u32) -> Result<Option<u32>, String> {
+        Ok(RtlChip::read(self, address))
+    }
+
+    fn write(&mut self, address: u32, data: u32) -> Result<(), String> {
+        RtlChip::write(self, address, data);
+        Ok(())
+    }
+}
+
 impl Default for RtlChip {
     fn default() -> Self {
         Self::new()

@@ -1,0 +1,135 @@
+//! What a host does on the chip's bus alone, with no other wire: load an image, run a tick,
+//! read its spikes, inject inputs. The UART bridge gives a board nothing else, so this is
+//! how a host drives a real board (and a test drives the verilated one through the bridge).
+
+use chip::ChipImage;
+
+use crate::chip_map::{self, address, ChipLoad, UNIT_CHIP};
+
+/// A chip's host bus as a host sees it. `read` gives `None` when nothing answered.
+pub trait HostBus {
+    fn read(&mut self, address: u32) -> Result<Option<u32>, String>;
+    fn write(&mut self, address: u32, data: u32) -> Result<(), String>;
+}
+
+/// What one tick produced, as read over the bus.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BusTick {
+    /// (core, local neuron), sorted.
+    pub spikes: Vec<(u32, u32)>,
+    pub cycles: u32,
+    pub stalls: u32,
+}
+
+/// Reads made waiting for the chip before it counts as hung.
+const MAX_POLLS: u32 = 1_000_000;
+
+fn chip_register(bus: &mut dyn HostBus, register: u32) -> Result<u32, String> {
+    bus.read(address(UNIT_CHIP, 0, register))?
+        .ok_or_else(|| format!("chip register {register} did not answer"))
+}
+
+/// Checks the chip is a neurofuse chip of `image`'s shape, then writes the image; returns
+/// what running it needs (where each input is injected).
+pub fn load(bus: &mut dyn HostBus, image: &ChipImage) -> Result<ChipLoad, String> {
+    let identity = chip_register(bus, chip_map::CHIP_IDENTITY)?;
+    if identity != chip_map::CHIP_IDENTITY_VALUE {
+        return Err(format!(
+            "the chip identifies as {identity:#010x}, this host drives {:#010x}",
+            chip_map::CHIP_IDENTITY_VALUE
+        ));
+    }
+    let shape = chip_register(bus, chip_map::CHIP_SHAPE)?;
+    let c = &image.config;
+    let wanted = chip_map::shape_word(c.mesh.width, c.mesh.height, c.router.fifo_depth);
+    if shape != wanted {
+        return Err(format!(
+            "the image is for a {} x {} mesh with {}-packet FIFOs; the chip reports shape {shape:#x} (expected {wanted:#x})",
+            c.mesh.width, c.mesh.height, c.router.fifo_depth
+        ));
+    }
+    let load = chip_map::load(image)?;
+    for w in &load.writes {
+        bus.write(w.address, w.data)?;
+    }
+    Ok(load)
+}
+
+/// Runs one tick, reads its spikes out of every core's queue, then injects `inputs` and
+/// waits until they are delivered; an error if the chip hangs or reports lost spikes.
+pub fn run_tick(
+    bus: &mut dyn HostBus,
+    loaded: &ChipLoad,
+    cores: u32,
+    inputs: &[u32],
+) -> Result<BusTick, String> {
+    if let Some(&bad) = inputs.iter().find(|&&i| i as usize >= loaded.inputs.len()) {
+        return Err(format!(
+            "input {bad} does not exist; the image has {}",
+            loaded.inputs.len()
+        ));
+    }
+    let ticks_before = chip_register(bus, chip_map::CHIP_TICKS)?;
+    bus.write(address(UNIT_CHIP, 0, chip_map::CHIP_RUN), 1)?;
+    wait(
+        bus,
+        |status| status & chip_map::STATUS_BUSY == 0,
+        "the tick",
+    )?;
+    let ticks = chip_register(bus, chip_map::CHIP_TICKS)?;
+    if ticks != ticks_before.wrapping_add(1) {
+        return Err(format!(
+            "the chip counted {} ticks for one run command",
+            ticks.wrapping_sub(ticks_before)
+        ));
+    }
+    let mut spikes = Vec::new();
+    for core in 0..cores {
+        for _ in 0..=1024 {
+            let word = bus
+                .read(address(chip_map::UNIT_SPIKES, core, 0))?
+                .ok_or_else(|| format!("core {core}'s output-spike queue did not answer"))?;
+            match chip_map::spike_word(word) {
+                Some(neuron) => spikes.push((core, neuron)),
+                None => break,
+            }
+        }
+    }
+    spikes.sort_unstable();
+    let cycles = chip_register(bus, chip_map::CHIP_TICK_CYCLES)?;
+    let stalls = chip_register(bus, chip_map::CHIP_STALLS)?;
+    for &i in inputs {
+        let w = loaded.inject(i);
+        bus.write(w.address, w.data)?;
+    }
+    let status = wait(
+        bus,
+        |status| status & chip_map::STATUS_IDLE != 0,
+        "the injected inputs' delivery",
+    )?;
+    if status & chip_map::STATUS_OVERFLOW != 0 {
+        return Err("an emission queue overflowed: spikes were dropped".into());
+    }
+    if status & chip_map::STATUS_EDGE_ERROR != 0 {
+        return Err("a packet was routed off the edge of the mesh".into());
+    }
+    if status & chip_map::STATUS_SPIKES_LOST != 0 {
+        return Err("an output-spike queue was full: spikes were dropped".into());
+    }
+    Ok(BusTick {
+        spikes,
+        cycles,
+        stalls,
+    })
+}
+
+/// Polls the status register until `done`; returns the last status.
+fn wait(bus: &mut dyn HostBus, done: impl Fn(u32) -> bool, what: &str) -> Result<u32, String> {
+    for _ in 0..MAX_POLLS {
+        let status = chip_register(bus, chip_map::CHIP_STATUS)?;
+        if done(status) {
+            return Ok(status);
+        }
+    }
+    Err(format!("{what} did not finish in {MAX_POLLS} status reads"))
+}
