@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
 use chip::ChipImage;
+use hdl::chip_map::ChipLoad;
 use link::{Client, Engine, NeuronProbe, Unsupported};
 use tokio::net::TcpStream;
 
@@ -113,6 +114,14 @@ pub fn serve(engine: ServeEngine, listen: &str) -> Result<()> {
 pub enum Target {
     /// The chip model, in this process.
     Local(Box<sim::ChipModel>),
+    /// A board on a serial line: the host drives the chip over its bus, through the
+    /// board's UART bridge (`hdl::host`).
+    Serial {
+        bus: Box<SerialBus>,
+        loaded: Box<ChipLoad>,
+        cores: u32,
+        path: String,
+    },
     /// A board (or virtual board) behind the host link.
     Remote {
         runtime: tokio::runtime::Runtime,
@@ -125,8 +134,8 @@ pub enum Target {
 pub const TICKS_PER_REQUEST: usize = 250;
 
 impl Target {
-    /// `sim`, or `tcp://HOST:PORT`; the image is loaded.
-    pub fn open(spec: &str, image: &ChipImage) -> Result<Target> {
+    /// `sim`, `tcp://HOST:PORT` or `serial://DEVICE` (at `baud`); the image is loaded.
+    pub fn open(spec: &str, image: &ChipImage, baud: u32) -> Result<Target> {
         if spec == "sim" {
             return Ok(Target::Local(Box::new(sim::ChipModel::new(image)?)));
         }
@@ -147,18 +156,44 @@ impl Target {
                 address: address.to_string(),
             });
         }
-        if spec.starts_with("serial://") {
-            bail!(
-                "--target {spec}: serial boards need the FPGA's UART bridge, which this version does not have yet; use sim or tcp://HOST:PORT"
+        if let Some(path) = spec.strip_prefix("serial://") {
+            let port = serialport::new(path, baud)
+                .timeout(std::time::Duration::from_secs(5))
+                .open()
+                .with_context(|| format!("--target {spec}: cannot open the serial port"))?;
+            let client = link::BusClient::handshake(port)
+                .with_context(|| format!("--target {spec}: no board answered at {baud} baud"))?;
+            let mut bus = Box::new(SerialBus(client));
+            let bar = indicatif::ProgressBar::new(0).with_style(
+                indicatif::ProgressStyle::with_template(
+                    "loading {bar:40} {pos}/{len} writes {eta}",
+                )
+                .expect("valid template"),
             );
+            let loaded = hdl::host::load(bus.as_mut(), image, &mut |done, total| {
+                bar.set_length(total as u64);
+                bar.set_position(done as u64);
+            })
+            .map_err(anyhow::Error::msg)
+            .with_context(|| format!("--target {spec}: loading the image"))?;
+            bar.finish_and_clear();
+            return Ok(Target::Serial {
+                bus,
+                loaded: Box::new(loaded),
+                cores: image.config.cores(),
+                path: path.to_string(),
+            });
         }
-        bail!("--target {spec}: expected sim, or tcp://HOST:PORT (a board served by `neurofuse serve`)")
+        bail!("--target {spec}: expected sim, tcp://HOST:PORT (a board served by `neurofuse serve`) or serial://DEVICE (a board's UART)")
     }
 
     /// What runs the image, in words.
     pub fn describe(&self) -> String {
         match self {
             Target::Local(_) => "the chip model (in process)".into(),
+            Target::Serial { bus, path, .. } => {
+                format!("{} at serial://{path}", bus.0.description)
+            }
             Target::Remote {
                 client, address, ..
             } => format!("{} at tcp://{address}", client.welcome.description),
@@ -169,6 +204,19 @@ impl Target {
     pub fn run(&mut self, inputs: &[Vec<u32>]) -> Result<Vec<Vec<(u32, u32)>>> {
         match self {
             Target::Local(model) => Ok(inputs.iter().map(|i| model.tick(i).to_vec()).collect()),
+            Target::Serial {
+                bus,
+                loaded,
+                cores,
+                path,
+            } => inputs
+                .iter()
+                .map(|i| {
+                    hdl::host::run_tick(bus.as_mut(), loaded, *cores, i)
+                        .map(|tick| tick.spikes)
+                        .map_err(|e| anyhow::anyhow!("serial://{path}: {e}"))
+                })
+                .collect(),
             Target::Remote {
                 runtime,
                 client,
@@ -186,7 +234,20 @@ impl Target {
     pub fn traffic(&self) -> Option<&sim::Traffic> {
         match self {
             Target::Local(model) => Some(model.traffic()),
-            Target::Remote { .. } => None,
+            Target::Remote { .. } | Target::Serial { .. } => None,
         }
+    }
+}
+
+/// A board's bus over its serial line (ReadWord and WriteWord frames).
+pub struct SerialBus(link::BusClient<Box<dyn serialport::SerialPort>>);
+
+impl hdl::host::HostBus for SerialBus {
+    fn read(&mut self, address: u32) -> Result<Option<u32>, String> {
+        self.0.read_word(address).map_err(|e| e.to_string())
+    }
+
+    fn write(&mut self, address: u32, data: u32) -> Result<(), String> {
+        self.0.write_word(address, data).map_err(|e| e.to_string())
     }
 }

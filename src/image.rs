@@ -82,12 +82,14 @@ pub fn compile(network: &str, config: &str, out: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Runs the image at `target` (`sim`, in process, or `tcp://HOST:PORT`, a board behind
-/// the host link) for `ticks` ticks of Poisson inputs: spikes.csv and raster.svg in `out`,
+/// Runs the image at `target` (`sim`, in process; `tcp://HOST:PORT`, a board behind the
+/// host link; `serial://DEVICE`, a board's UART at `baud`) for `ticks` ticks of Poisson inputs: spikes.csv and raster.svg in `out`,
 /// a JSON summary on stdout. The same image and inputs give the same files on every target.
+#[allow(clippy::too_many_arguments)]
 pub fn run(
     image_dir: &Path,
     target: &str,
+    baud: u32,
     ticks: usize,
     input_rate_hz: f64,
     seed: u64,
@@ -99,7 +101,7 @@ pub fn run(
     if !(input_rate_hz.is_finite() && input_rate_hz >= 0.0) {
         bail!("--input-rate {input_rate_hz}: expected a rate in Hz, 0 or more");
     }
-    let mut target = crate::board::Target::open(target, &image)?;
+    let mut target = crate::board::Target::open(target, &image, baud)?;
     let stimulus = Stimulus::poisson(inputs, input_rate_hz, ticks, dt, seed);
     std::fs::create_dir_all(out).with_context(|| format!("{}: cannot create", out.display()))?;
     let csv_path = out.join("spikes.csv");

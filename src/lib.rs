@@ -6,6 +6,7 @@ pub mod board;
 pub mod chip;
 pub mod cosim;
 pub mod demo;
+pub mod fpga;
 pub mod image;
 pub mod metrics;
 pub mod neuron;

@@ -39,6 +39,36 @@ enum ServeEngineArg {
     Rtl,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum DesignArg {
+    /// The chip of --config behind the UART bridge
+    Chip,
+    /// The UART bridge and 16 scratch registers: brings up the host link without the chip
+    LinkTest,
+}
+
+#[derive(Subcommand)]
+enum FpgaCommand {
+    /// Synthesize, place and route a board's top level and write its bitstream; report
+    /// utilization and the achieved clock (a design that does not fit is refused with the
+    /// numbers)
+    Build {
+        /// icebreaker (iCE40 UP5K) or ulx3s (ECP5 85F)
+        #[arg(long)]
+        board: String,
+        /// Chip configuration: a TOML file or builtin:NAME
+        #[arg(long, default_value = "builtin:small")]
+        config: String,
+        #[arg(long, value_enum, default_value = "chip")]
+        design: DesignArg,
+        /// UART baud rate of the host link
+        #[arg(long, default_value_t = 115_200)]
+        baud: u32,
+        #[arg(long, value_name = "DIR", default_value = "neurofuse-fpga")]
+        out: PathBuf,
+    },
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Simulate one neuron under a current-clamp protocol (IN.csv: t_ms,i_uA_per_cm2)
@@ -107,7 +137,7 @@ enum Command {
     },
     /// Check a chip configuration and print what it holds
     Chip {
-        /// A TOML file or builtin:NAME (built in: small, brainfuse)
+        /// A TOML file or builtin:NAME (built in: small, brainfuse, tiny)
         #[arg(default_value = "builtin:small")]
         config: String,
     },
@@ -127,9 +157,13 @@ enum Command {
     Run {
         /// The image directory (from `neurofuse image`)
         image: PathBuf,
-        /// sim (the chip model, in process) or tcp://HOST:PORT (a board, e.g. `neurofuse serve`)
+        /// sim (the chip model, in process), tcp://HOST:PORT (a board, e.g. `neurofuse serve`)
+        /// or serial://DEVICE (an FPGA board's UART, e.g. serial:///dev/ttyUSB1)
         #[arg(long, default_value = "sim")]
         target: String,
+        /// Baud rate of a serial target
+        #[arg(long, default_value_t = 115_200)]
+        baud: u32,
         #[arg(long, default_value_t = 4000)]
         ticks: usize,
         /// Poisson rate of every external input, Hz
@@ -139,6 +173,11 @@ enum Command {
         seed: u64,
         #[arg(long, value_name = "DIR", default_value = "neurofuse-run")]
         out: PathBuf,
+    },
+    /// FPGA prototyping: board bitstreams from the open flow (docs/fpga.md)
+    Fpga {
+        #[command(subcommand)]
+        command: FpgaCommand,
     },
     /// Serve a virtual board over TCP (the host-link protocol, docs/host-link.md): each
     /// connection gets its own chip model or verilated chip
@@ -339,11 +378,31 @@ fn run(cli: Cli) -> Result<()> {
         Command::Run {
             image,
             target,
+            baud,
             ticks,
             input_rate,
             seed,
             out,
-        } => neurofuse::image::run(&image, &target, ticks, input_rate, seed, &out),
+        } => neurofuse::image::run(&image, &target, baud, ticks, input_rate, seed, &out),
+        Command::Fpga {
+            command:
+                FpgaCommand::Build {
+                    board,
+                    config,
+                    design,
+                    baud,
+                    out,
+                },
+        } => neurofuse::fpga::build(
+            &board,
+            &config,
+            match design {
+                DesignArg::Chip => fpga::Design::Chip,
+                DesignArg::LinkTest => fpga::Design::LinkTest,
+            },
+            baud,
+            &out,
+        ),
         Command::Serve { engine, listen } => neurofuse::board::serve(
             match engine {
                 ServeEngineArg::Sim => neurofuse::board::ServeEngine::Sim,

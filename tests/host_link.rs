@@ -473,10 +473,13 @@ fn run_refuses_unknown_and_unreachable_targets_by_name() {
     for (target, message) in [
         (
             "ftp://example",
-            "--target ftp://example: expected sim, or tcp://HOST:PORT",
+            "--target ftp://example: expected sim, tcp://HOST:PORT (a board served by `neurofuse serve`) or serial://DEVICE",
         ),
         (&format!("tcp://{free}") as &str, "cannot reach the board"),
-        ("serial:///dev/ttyUSB0", "UART bridge"),
+        (
+            "serial:///dev/nonexistent-tty",
+            "--target serial:///dev/nonexistent-tty: cannot open the serial port",
+        ),
     ] {
         let output = Process::cargo_bin("neurofuse")
             .unwrap()
@@ -490,4 +493,59 @@ fn run_refuses_unknown_and_unreachable_targets_by_name() {
         assert!(!output.status.success(), "{target}");
         assert!(stderr.contains(message), "{target}: {stderr}");
     }
+}
+
+/// A pseudo-terminal whose other end is forwarded to `address`: a serial line to a board.
+fn serial_line_to(address: &str) -> (String, std::os::fd::OwnedFd) {
+    use nix::sys::termios;
+    let pty = nix::pty::openpty(None, None).unwrap();
+    let mut raw = termios::tcgetattr(&pty.slave).unwrap();
+    termios::cfmakeraw(&mut raw);
+    termios::tcsetattr(&pty.slave, termios::SetArg::TCSANOW, &raw).unwrap();
+    let name = nix::unistd::ttyname(&pty.slave).unwrap();
+    let tcp = std::net::TcpStream::connect(address).unwrap();
+    tcp.set_nodelay(true).unwrap();
+    let mut from_line = std::fs::File::from(pty.master);
+    let mut to_line = from_line.try_clone().unwrap();
+    let mut to_board = tcp.try_clone().unwrap();
+    let mut from_board = tcp;
+    std::thread::spawn(move || std::io::copy(&mut from_line, &mut to_board));
+    std::thread::spawn(move || std::io::copy(&mut from_board, &mut to_line));
+    // The test keeps the line's own end open, so the client's leaving is not a hang-up.
+    (name.display().to_string(), pty.slave)
+}
+
+#[test]
+fn run_over_a_serial_line_drives_the_chip_through_its_bus_alone() {
+    if !rtl_available() {
+        return;
+    }
+    let dir = TempDir::new().unwrap();
+    let image_dir = dir.path().join("image");
+    image(6).save(&image_dir).unwrap();
+    // `serve --engine rtl` answers ReadWord and WriteWord as a board's UART bridge does; the
+    // serial target sends nothing else.
+    let server = Server::start("rtl");
+    let (tty, _line) = serial_line_to(&server.address);
+    let run = |target: &str, out: &str| {
+        let output = Process::cargo_bin("neurofuse")
+            .unwrap()
+            .arg("run")
+            .arg(&image_dir)
+            .args(["--target", target, "--ticks", "150", "--input-rate", "3000"])
+            .args(["--seed", "4", "--out"])
+            .arg(dir.path().join(out))
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{target}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        std::fs::read_to_string(dir.path().join(out).join("spikes.csv")).unwrap()
+    };
+    let direct = run("sim", "direct");
+    let serial = run(&format!("serial://{tty}"), "serial");
+    assert!(direct.lines().count() > 20, "too few spikes to compare");
+    assert_eq!(serial, direct);
 }

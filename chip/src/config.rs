@@ -66,9 +66,10 @@ pub struct Timing {
     pub dt_ms: f64,
 }
 
-const BUILTINS: [(&str, &str); 2] = [
+const BUILTINS: [(&str, &str); 3] = [
     ("small", include_str!("../configs/small.toml")),
     ("brainfuse", include_str!("../configs/brainfuse.toml")),
+    ("tiny", include_str!("../configs/tiny.toml")),
 ];
 
 pub fn builtin_names() -> Vec<&'static str> {

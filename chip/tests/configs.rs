@@ -121,7 +121,7 @@ fn syntax_unknown_and_missing_fields_are_reported_by_name() {
     );
     let nobuiltin = ChipConfig::load("builtin:huge").unwrap_err().to_string();
     assert!(
-        nobuiltin.contains("built in: small, brainfuse"),
+        nobuiltin.contains("built in: small, brainfuse, tiny"),
         "{nobuiltin}"
     );
 }

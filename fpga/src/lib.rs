@@ -4,5 +4,6 @@
 
 pub mod board;
 pub mod bridge;
+pub mod flow;
 
 pub use board::{board, Board, Design, BOARDS};

@@ -30,8 +30,13 @@ fn chip_register(bus: &mut dyn HostBus, register: u32) -> Result<u32, String> {
 }
 
 /// Checks the chip is a neurofuse chip of `image`'s shape, then writes the image; returns
-/// what running it needs (where each input is injected).
-pub fn load(bus: &mut dyn HostBus, image: &ChipImage) -> Result<ChipLoad, String> {
+/// what running it needs (where each input is injected). `progress(done, total)` hears
+/// the writes go out.
+pub fn load(
+    bus: &mut dyn HostBus,
+    image: &ChipImage,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<ChipLoad, String> {
     let identity = chip_register(bus, chip_map::CHIP_IDENTITY)?;
     if identity != chip_map::CHIP_IDENTITY_VALUE {
         return Err(format!(
@@ -49,9 +54,14 @@ pub fn load(bus: &mut dyn HostBus, image: &ChipImage) -> Result<ChipLoad, String
         ));
     }
     let load = chip_map::load(image)?;
-    for w in &load.writes {
+    let total = load.writes.len();
+    for (i, w) in load.writes.iter().enumerate() {
         bus.write(w.address, w.data)?;
+        if i % 1024 == 0 {
+            progress(i, total);
+        }
     }
+    progress(total, total);
     Ok(load)
 }
 

@@ -3,11 +3,13 @@
 //! request/response protocol for all of them (docs/host-link.md), a server generic over the
 //! engine behind it, and a client.
 
+pub mod bus_client;
 pub mod client;
 pub mod frame;
 pub mod message;
 pub mod server;
 
+pub use bus_client::BusClient;
 pub use client::{Client, ClientError, Welcome};
 pub use frame::{Frame, FrameError, MAX_PAYLOAD};
 pub use message::{ErrorCode, NeuronProbe, Request, Response, PROTOCOL_VERSION};

@@ -151,7 +151,7 @@ mod verilated {
         let mut board = UartBoard::new();
         // The image goes in over the direct bus (61,880 writes would take minutes of
         // simulated UART); everything after it goes through the bridge.
-        let loaded = host::load(&mut board.direct(), &image).unwrap();
+        let loaded = host::load(&mut board.direct(), &image, &mut |_, _| {}).unwrap();
         hello(&mut board);
         let mut model = sim::ChipModel::new(&image).unwrap();
         let mut spikes = 0;
@@ -175,7 +175,7 @@ mod verilated {
         let mut by_ports = RtlChip::new();
         by_ports.load(&image).unwrap();
         let mut by_bus = RtlChip::new();
-        let loaded = host::load(&mut by_bus, &image).unwrap();
+        let loaded = host::load(&mut by_bus, &image, &mut |_, _| {}).unwrap();
         let mut spikes = 0;
         for t in 0..200 {
             let fired = inputs_at(t);
@@ -189,7 +189,7 @@ mod verilated {
         let mut wrong = image.clone();
         wrong.config.mesh.width = 1;
         wrong.config.mesh.height = 4;
-        let e = host::load(&mut by_bus, &wrong).unwrap_err();
+        let e = host::load(&mut by_bus, &wrong, &mut |_, _| {}).unwrap_err();
         assert!(e.contains("1 x 4 mesh"), "{e}");
         let e = host::run_tick(&mut by_bus, &loaded, 4, &[32]).unwrap_err();
         assert_eq!(e, "input 32 does not exist; the image has 32");
