@@ -192,7 +192,10 @@ pub fn board_top_verilog(board: &Board, design: Design) -> String {
     let bus = ".host_address(bus_address), .host_write_data(bus_write_data), .host_write(bus_write), .host_read(bus_read), .host_read_data(bus_read_data), .host_read_valid(bus_read_valid)";
     match design {
         Design::Chip => {
+            // The spike ports serve test benches; a board reads spikes over the bus.
+            w.push_str("    /* verilator lint_off PINCONNECTEMPTY */\n");
             writeln!(w, "    {}(.clock(clock), .reset(reset), {bus}, .spike_valid(), .spike_neuron(), .tick_busy(busy));", format_args!("{} chip", hdl::chip_top::CHIP_TOP)).unwrap();
+            w.push_str("    /* verilator lint_on PINCONNECTEMPTY */\n");
         }
         Design::LinkTest => {
             writeln!(
@@ -233,6 +236,7 @@ module {SIM_TOP}(clock, reset, uart_rx, uart_tx, direct, direct_address, direct_
     wire [31:0] bridge_address, bridge_write_data;
     wire bridge_write, bridge_read;
     {BRIDGE_TOP} bridge(.clock(clock), .reset(reset), .uart_rx(uart_rx), .uart_tx(uart_tx), .bus_address(bridge_address), .bus_write_data(bridge_write_data), .bus_write(bridge_write), .bus_read(bridge_read), .bus_read_data(host_read_data), .bus_read_valid(host_read_valid && !direct));
+    /* verilator lint_off PINCONNECTEMPTY */
     {chip} chip(.clock(clock), .reset(reset),
         .host_address(direct ? direct_address : bridge_address),
         .host_write_data(direct ? direct_write_data : bridge_write_data),
@@ -240,6 +244,7 @@ module {SIM_TOP}(clock, reset, uart_rx, uart_tx, direct, direct_address, direct_
         .host_read(direct ? direct_read : bridge_read),
         .host_read_data(host_read_data), .host_read_valid(host_read_valid),
         .spike_valid(), .spike_neuron(), .tick_busy(tick_busy));
+    /* verilator lint_on PINCONNECTEMPTY */
 endmodule
 ",
         chip = hdl::chip_top::CHIP_TOP
