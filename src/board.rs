@@ -26,6 +26,7 @@ impl Engine for SimBoard {
     }
 
     fn load(&mut self, image: ChipImage) -> Result<(), String> {
+        self.model = None;
         self.model = Some(sim::ChipModel::new(&image).map_err(|e| e.to_string())?);
         Ok(())
     }

@@ -115,7 +115,19 @@ pub fn run(
         indicatif::ProgressStyle::with_template("running {bar:40} {pos}/{len} ticks {eta}")
             .expect("valid template"),
     );
-    let neuron_id = |core: u32, local: u32| image.cores[core as usize].neuron_ids[local as usize];
+    // The spikes come from the target: a board's (core, neuron) is checked, not trusted.
+    let neuron_id = |core: u32, local: u32| {
+        image
+            .cores
+            .get(core as usize)
+            .and_then(|c| c.neuron_ids.get(local as usize))
+            .copied()
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "the target reported a spike of core {core}, neuron {local}, which the image does not have"
+                )
+            })
+    };
     let mut spike_count = 0u64;
     let mut input_spikes = 0u64;
     for first in (0..ticks).step_by(crate::board::TICKS_PER_REQUEST) {
@@ -124,7 +136,7 @@ pub fn run(
         input_spikes += batch.iter().map(|i| i.len() as u64).sum::<u64>();
         for (t, spikes) in (first..).zip(target.run(&batch)?) {
             for (core, local) in spikes {
-                let neuron = neuron_id(core, local);
+                let neuron = neuron_id(core, local)?;
                 let t_ms = (t + 1) as f64 * dt;
                 writeln!(csv, "{t},{t_ms},{neuron}")?;
                 points.push((t_ms, neuron));

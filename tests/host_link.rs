@@ -257,8 +257,17 @@ fn bad_frames_are_answered_with_errors_and_the_server_keeps_serving() {
             message.contains("neuron: the payload ends 1 bytes short"),
             "{message}"
         );
-        let (code, _) = error_code(exchange(&mut s, &Frame::new(0x42, vec![]).encode()).await);
+        let (code, message) =
+            error_code(exchange(&mut s, &Frame::new(0x42, vec![]).encode()).await);
         assert_eq!(code, ErrorCode::UnknownRequest);
+        assert_eq!(message, "unknown request kind (kind 0x42)");
+        // A Run longer than one request may ask for.
+        let long_run = Request::Run {
+            inputs: vec![vec![]; link::MAX_TICKS_PER_RUN + 1],
+        };
+        let (code, message) = error_code(exchange(&mut s, &long_run.to_frame().encode()).await);
+        assert_eq!(code, ErrorCode::Refused);
+        assert!(message.contains("at most 100000 per request"), "{message}");
         assert!(matches!(
             exchange(&mut s, &status).await,
             Some(Response::Status { loaded: false, .. })
@@ -316,8 +325,12 @@ fn bad_frames_are_answered_with_errors_and_the_server_keeps_serving() {
         let mut s = greeted(&server.address).await;
         let mut corrupt = status.clone();
         *corrupt.last_mut().unwrap() ^= 0xFF;
-        let (code, _) = error_code(exchange(&mut s, &corrupt).await);
+        let (code, message) = error_code(exchange(&mut s, &corrupt).await);
         assert_eq!(code, ErrorCode::BadChecksum);
+        assert!(
+            message.starts_with("bad checksum: the frame says CRC-32"),
+            "{message}"
+        );
         assert!(closed(&mut s).await);
 
         // Not a frame at all.

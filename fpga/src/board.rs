@@ -270,8 +270,14 @@ pub fn constraints(board: &Board) -> String {
         }
         Family::Ecp5 { .. } => {
             for (port, pin) in pins {
+                // The button pulls low when pressed: its input needs a pull-up.
+                let pull = if port == "button_n" {
+                    " PULLMODE=UP"
+                } else {
+                    ""
+                };
                 writeln!(out, "LOCATE COMP \"{port}\" SITE \"{pin}\";").unwrap();
-                writeln!(out, "IOBUF PORT \"{port}\" IO_TYPE=LVCMOS33;").unwrap();
+                writeln!(out, "IOBUF PORT \"{port}\"{pull} IO_TYPE=LVCMOS33;").unwrap();
             }
             writeln!(out, "FREQUENCY PORT \"clock\" {} MHZ;", board.clock_mhz).unwrap();
         }

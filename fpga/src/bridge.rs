@@ -146,10 +146,17 @@ pub fn bridge_verilog(clocks_per_bit: u32) -> Result<String, String> {
         "    localparam [15:0] CLOCKS_PER_BIT = 16'd{clocks_per_bit};"
     )
     .unwrap();
+    // The line reaches the receiver two synchronizer clocks late and the start is seen one
+    // clock after that: counting CLOCKS_PER_BIT / 2 - 1 puts each sample in mid-bit.
     writeln!(
         w,
         "    localparam [15:0] HALF_BIT = 16'd{};",
-        clocks_per_bit / 2
+        clocks_per_bit / 2 - 1
+    )
+    .unwrap();
+    writeln!(
+        w,
+        "    localparam [15:0] PROTOCOL_VERSION = 16'd{PROTOCOL_VERSION};\n    localparam [4:0] READ_TIMEOUT = 5'd{READ_TIMEOUT};"
     )
     .unwrap();
     // Response ROM: each response's bytes without its CRC, one after another.
@@ -236,8 +243,8 @@ pub fn bridge_verilog(clocks_per_bit: u32) -> Result<String, String> {
     // Frame parser and executor.
     localparam [3:0] S_MAGIC0 = 4'd0, S_MAGIC1 = 4'd1, S_KIND = 4'd2, S_LENGTH = 4'd3,
         S_PAYLOAD = 4'd4, S_CRC = 4'd5, S_EXECUTE = 4'd6, S_READ = 4'd7;
-    localparam [7:0] K_HELLO = 8'h01, K_STATUS = 8'h02, K_LOAD_IMAGE = 8'h03, K_RUN = 8'h04,
-        K_PROBE = 8'h05, K_READ_WORD = 8'h06, K_WRITE_WORD = 8'h07;
+    localparam [7:0] K_HELLO = 8'h01,
+        K_READ_WORD = 8'h06, K_WRITE_WORD = 8'h07;
     reg [3:0] state;
     reg [2:0] field_count;
     reg [7:0] kind;
@@ -270,7 +277,7 @@ pub fn bridge_verilog(clocks_per_bit: u32) -> Result<String, String> {
         end else case (state)
             S_MAGIC0: if (rx_valid) begin
                 if (rx_byte == 8'h4e) state <= S_MAGIC1;
-                else if (!garbage_reported && !sending) begin
+                else if (!garbage_reported && !sending && !start) begin
                     garbage_reported <= 1'b1;
                     start <= 1'b1; start_index <= BAD_FRAME_START; start_end <= BAD_FRAME_END;
                     start_with_data <= 1'b0;
@@ -283,7 +290,7 @@ pub fn bridge_verilog(clocks_per_bit: u32) -> Result<String, String> {
                     crc <= 32'hFFFFFFFF;
                 end else if (rx_byte != 8'h4e) begin
                     state <= S_MAGIC0;
-                    if (!garbage_reported && !sending) begin
+                    if (!garbage_reported && !sending && !start) begin
                         garbage_reported <= 1'b1;
                         start <= 1'b1; start_index <= BAD_FRAME_START; start_end <= BAD_FRAME_END;
                         start_with_data <= 1'b0;
@@ -308,7 +315,7 @@ pub fn bridge_verilog(clocks_per_bit: u32) -> Result<String, String> {
                         // Its payload is not read: hunt for the next frame, silently.
                         state <= S_MAGIC0;
                         garbage_reported <= 1'b1;
-                        if (!sending) begin
+                        if (!sending && !start) begin
                             start <= 1'b1; start_index <= OVERSIZED_START; start_end <= OVERSIZED_END;
                             start_with_data <= 1'b0;
                         end
@@ -336,37 +343,37 @@ pub fn bridge_verilog(clocks_per_bit: u32) -> Result<String, String> {
                 end else if (kind == K_HELLO) begin
                     if (length != 32'd2) begin
                         start_index <= MALFORMED_START; start_end <= MALFORMED_END;
-                    end else if (version != 16'd1) begin
+                    end else if (version != PROTOCOL_VERSION) begin
                         start_index <= WRONG_VERSION_START; start_end <= WRONG_VERSION_END;
                     end else begin
                         greeted <= 1'b1;
                         start_index <= WELCOME_START; start_end <= WELCOME_END;
                     end
+                end else if (kind == 8'h00 || kind > K_WRITE_WORD) begin
+                    // As the server: a request is decoded before the handshake is asked for.
+                    start_index <= UNKNOWN_START; start_end <= UNKNOWN_END;
+                end else if ((kind == K_READ_WORD && length != 32'd4) || (kind == K_WRITE_WORD && length != 32'd8)) begin
+                    start_index <= MALFORMED_START; start_end <= MALFORMED_END;
                 end else if (!greeted) begin
                     start_index <= HANDSHAKE_START; start_end <= HANDSHAKE_END;
                 end else if (kind == K_READ_WORD) begin
-                    if (length != 32'd4) begin
-                        start_index <= MALFORMED_START; start_end <= MALFORMED_END;
-                    end else begin
+                    begin
                         start <= 1'b0;
                         bus_address <= payload[63:32];
                         bus_read <= 1'b1;
-                        read_timer <= 5'd16;
+                        read_timer <= READ_TIMEOUT;
                         state <= S_READ;
                     end
                 end else if (kind == K_WRITE_WORD) begin
-                    if (length != 32'd8) begin
-                        start_index <= MALFORMED_START; start_end <= MALFORMED_END;
-                    end else begin
+                    begin
                         bus_address <= payload[31:0];
                         bus_write_data <= payload[63:32];
                         bus_write <= 1'b1;
                         start_index <= WRITTEN_START; start_end <= WRITTEN_END;
                     end
-                end else if (kind == K_STATUS || kind == K_LOAD_IMAGE || kind == K_RUN || kind == K_PROBE) begin
-                    start_index <= UNSUPPORTED_START; start_end <= UNSUPPORTED_END;
                 end else begin
-                    start_index <= UNKNOWN_START; start_end <= UNKNOWN_END;
+                    // Status, LoadImage, Run, Probe: the host does these over the bus.
+                    start_index <= UNSUPPORTED_START; start_end <= UNSUPPORTED_END;
                 end
             end
             S_READ: begin

@@ -87,14 +87,20 @@ fn tools(family: Family) -> Result<Tools, String> {
     })
 }
 
+/// The fewest clocks per UART bit a board's bridge runs at (the co-simulation uses 4: its
+/// line has no jitter).
+pub const MIN_CLOCKS_PER_BIT: u32 = 8;
+
 /// Clocks per UART bit for `baud` at the board's clock; an error beyond 2 % off.
 pub fn clocks_per_bit(board: &Board, baud: u32) -> Result<u32, String> {
     let exact = board.clock_mhz * 1e6 / f64::from(baud.max(1));
     let cpb = exact.round() as u32;
     let error = (f64::from(cpb) - exact).abs() / exact;
-    if cpb < 4 || error > 0.02 {
+    // At 8 or more clocks per bit, a sample lands within an eighth of a bit of the middle;
+    // a 2 % rate error adds a fifth of a bit by the stop bit.
+    if cpb < MIN_CLOCKS_PER_BIT || error > 0.02 {
         return Err(format!(
-            "--baud {baud}: the {} MHz clock of {} gives {exact:.2} clocks per bit; the bridge needs at least 4, within 2 %",
+            "--baud {baud}: the {} MHz clock of {} gives {exact:.2} clocks per bit; a board's bridge needs at least {MIN_CLOCKS_PER_BIT}, within 2 %",
             board.clock_mhz, board.name
         ));
     }
@@ -326,7 +332,7 @@ pub fn build(
         "yosys-stage1.log",
     )?;
     stages.push(("synthesis 1".to_string(), t.elapsed().as_secs_f64()));
-    let cells = parse_stat(&read_text(&out.join("stage1-stat.txt"))?);
+    let cells = cells_of(&out.join("stage1-stat.txt"))?;
     fit_check(board, &needs(board.family, &cells, false), &what)?;
 
     progress("synthesis, stage 2: logic");
@@ -342,7 +348,7 @@ pub fn build(
         "yosys-stage2.log",
     )?;
     stages.push(("synthesis 2".to_string(), t.elapsed().as_secs_f64()));
-    let cells = parse_stat(&read_text(&out.join("stage2-stat.txt"))?);
+    let cells = cells_of(&out.join("stage2-stat.txt"))?;
     fit_check(board, &needs(board.family, &cells, true), &what)?;
 
     progress("place and route");
@@ -408,6 +414,19 @@ pub fn build(
         clocks_per_bit: cpb,
         stages,
     })
+}
+
+/// The cells of a Yosys `stat` report; an error if none can be read (an unknown layout
+/// must not pass the fit check).
+fn cells_of(path: &Path) -> Result<Vec<(String, u64)>, String> {
+    let cells = parse_stat(&read_text(path)?);
+    if cells.is_empty() {
+        return Err(format!(
+            "{}: no cell counts found in Yosys's statistics (an unknown report layout?)",
+            path.display()
+        ));
+    }
+    Ok(cells)
 }
 
 fn read_text(path: &Path) -> Result<String, String> {
@@ -486,5 +505,8 @@ mod tests {
         assert_eq!(clocks_per_bit(board, 115_200).unwrap(), 104);
         let e = clocks_per_bit(board, 5_000_000).unwrap_err();
         assert!(e.contains("2.40 clocks per bit"), "{e}");
+        // 12 MHz / 1.5 Mbaud = 8 clocks per bit: the fastest the iCEBreaker runs.
+        assert_eq!(clocks_per_bit(board, 1_500_000).unwrap(), 8);
+        assert!(clocks_per_bit(board, 2_000_000).is_err());
     }
 }

@@ -21,8 +21,9 @@ pub struct BusTick {
     pub stalls: u32,
 }
 
-/// Reads made waiting for the chip before it counts as hung.
-const MAX_POLLS: u32 = 1_000_000;
+/// How long the chip may take to finish a tick or a delivery before it counts as hung (a
+/// tick at the slowest link is well under a second).
+const MAX_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
 
 fn chip_register(bus: &mut dyn HostBus, register: u32) -> Result<u32, String> {
     bus.read(address(UNIT_CHIP, 0, register))?
@@ -95,13 +96,18 @@ pub fn run_tick(
     }
     let mut spikes = Vec::new();
     for core in 0..cores {
-        for _ in 0..=1024 {
+        let mut popped = 0;
+        loop {
             let word = bus
                 .read(address(chip_map::UNIT_SPIKES, core, 0))?
                 .ok_or_else(|| format!("core {core}'s output-spike queue did not answer"))?;
             match chip_map::spike_word(word) {
                 Some(neuron) => spikes.push((core, neuron)),
                 None => break,
+            }
+            popped += 1;
+            if popped > 1024 {
+                return Err(format!("core {core}'s output-spike queue never emptied"));
             }
         }
     }
@@ -135,11 +141,17 @@ pub fn run_tick(
 
 /// Polls the status register until `done`; returns the last status.
 fn wait(bus: &mut dyn HostBus, done: impl Fn(u32) -> bool, what: &str) -> Result<u32, String> {
-    for _ in 0..MAX_POLLS {
+    let start = std::time::Instant::now();
+    loop {
         let status = chip_register(bus, chip_map::CHIP_STATUS)?;
         if done(status) {
             return Ok(status);
         }
+        if start.elapsed() > MAX_WAIT {
+            return Err(format!(
+                "{what} did not finish in {} s (status {status:#x})",
+                MAX_WAIT.as_secs()
+            ));
+        }
     }
-    Err(format!("{what} did not finish in {MAX_POLLS} status reads"))
 }

@@ -78,7 +78,7 @@ impl<S: Read + Write> BusClient<S> {
 }
 
 fn unexpected(request: &'static str, got: Response) -> ClientError {
-    let mut got = format!("{got:?}");
-    got.truncate(200);
+    // Characters, not bytes: the text is the peer's.
+    let got = format!("{got:?}").chars().take(200).collect();
     ClientError::Unexpected { request, got }
 }

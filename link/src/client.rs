@@ -157,7 +157,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
 }
 
 fn unexpected(request: &'static str, got: Response) -> ClientError {
-    let mut got = format!("{got:?}");
-    got.truncate(200);
+    // Characters, not bytes: the text is the peer's.
+    let got = format!("{got:?}").chars().take(200).collect();
     ClientError::Unexpected { request, got }
 }

@@ -9,6 +9,8 @@ pub const HEADER: usize = 7;
 /// The largest payload either side accepts by default (an image of `builtin:small` is
 /// well under 1 MiB).
 pub const MAX_PAYLOAD: usize = 64 << 20;
+/// Bytes read at a time.
+const CHUNK: usize = 64 << 10;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Frame {
@@ -100,13 +102,19 @@ pub async fn read_frame<R: AsyncRead + Unpin>(
     if length > limit {
         return Err(FrameError::Oversized { length, limit });
     }
-    let mut rest = vec![0u8; length + 4];
-    let got = read_full(reader, &mut rest).await?;
-    if got < rest.len() {
-        return Err(FrameError::Truncated {
-            got: HEADER + got,
-            expected: HEADER + rest.len(),
-        });
+    // Grown as bytes arrive: a header alone cannot make the reader allocate its length.
+    let total = length + 4;
+    let mut rest = Vec::with_capacity(total.min(CHUNK));
+    while rest.len() < total {
+        let start = rest.len();
+        rest.resize((start + CHUNK).min(total), 0);
+        let got = read_full(reader, &mut rest[start..]).await?;
+        if start + got < rest.len() {
+            return Err(FrameError::Truncated {
+                got: HEADER + start + got,
+                expected: HEADER + total,
+            });
+        }
     }
     let sent = u32::from_le_bytes(rest[length..].try_into().unwrap());
     let mut crc = crc32fast::Hasher::new();

@@ -15,5 +15,5 @@ pub use frame::{Frame, FrameError, MAX_PAYLOAD};
 pub use message::{ErrorCode, NeuronProbe, Request, Response, PROTOCOL_VERSION};
 pub use server::{
     check_inputs, check_neuron, serve, serve_connection, Engine, EngineFactory, ServerOptions,
-    Unsupported,
+    Unsupported, MAX_TICKS_PER_RUN,
 };

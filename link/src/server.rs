@@ -4,11 +4,12 @@
 //! others are not affected.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use chip::ChipImage;
-use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpListener;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, Semaphore};
 
 use crate::frame::{read_frame, write_frame, FrameError, MAX_PAYLOAD};
 use crate::message::{ErrorCode, NeuronProbe, Request, Response, PROTOCOL_VERSION};
@@ -44,15 +45,24 @@ pub type EngineFactory = Arc<dyn Fn() -> Box<dyn Engine> + Send + Sync>;
 #[derive(Clone, Copy, Debug)]
 pub struct ServerOptions {
     pub max_payload: usize,
+    /// A client that sends no whole frame for this long is disconnected.
+    pub idle_timeout: Duration,
+    /// Clients served at once; more are told so and disconnected.
+    pub max_clients: usize,
 }
 
 impl Default for ServerOptions {
     fn default() -> Self {
         ServerOptions {
             max_payload: MAX_PAYLOAD,
+            idle_timeout: Duration::from_secs(600),
+            max_clients: 64,
         }
     }
 }
+
+/// Ticks one Run request may ask for.
+pub const MAX_TICKS_PER_RUN: usize = 100_000;
 
 /// Accepts connections on `listener` forever, serving each on its own task and engine.
 /// `log` gets one line per connection event.
@@ -62,17 +72,58 @@ pub async fn serve(
     options: ServerOptions,
     log: Arc<dyn Fn(String) + Send + Sync>,
 ) -> std::io::Result<()> {
+    let slots = Arc::new(Semaphore::new(options.max_clients));
     loop {
-        let (stream, peer) = listener.accept().await?;
+        let (mut stream, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                // Out of descriptors, say: the clients already connected go on.
+                log(format!("accept failed: {e}; retrying"));
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
         let _ = stream.set_nodelay(true);
         let factory = factory.clone();
         let log = log.clone();
+        let slot = slots.clone().try_acquire_owned();
         tokio::spawn(async move {
+            let Ok(_slot) = slot else {
+                let busy = Response::error(
+                    ErrorCode::Refused,
+                    format!(
+                        "the server serves at most {} clients at once; try later",
+                        options.max_clients
+                    ),
+                );
+                let _ = write_frame(&mut stream, &busy.to_frame()).await;
+                close(&mut stream).await;
+                log(format!(
+                    "{peer}: refused, {} clients already",
+                    options.max_clients
+                ));
+                return;
+            };
             log(format!("{peer}: connected"));
             let outcome = serve_connection(stream, factory, options).await;
             log(format!("{peer}: {outcome}"));
         });
     }
+}
+
+/// Ends a connection after a last answer: the write side is shut and what the peer still
+/// sends is read away for a moment, so the answer is not lost to a reset.
+async fn close<S: AsyncRead + AsyncWrite + Unpin>(stream: &mut S) {
+    let _ = stream.shutdown().await;
+    let drain = async {
+        let mut sink = [0u8; 4096];
+        while let Ok(n) = stream.read(&mut sink).await {
+            if n == 0 {
+                break;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(1), drain).await;
 }
 
 /// Serves one client over any byte stream until it leaves; says how it ended.
@@ -81,16 +132,26 @@ pub async fn serve_connection<S: AsyncRead + AsyncWrite + Unpin>(
     factory: EngineFactory,
     options: ServerOptions,
 ) -> String {
-    let engine = EngineThread::start(factory);
-    let mut greeted = false;
+    // The engine (a thread, perhaps a verilated chip) is made at the handshake.
+    let mut engine: Option<EngineThread> = None;
     let mut served = 0u64;
     loop {
-        let frame = match read_frame(&mut stream, options.max_payload).await {
-            Ok(Some(frame)) => frame,
-            Ok(None) => return format!("closed after {served} requests"),
-            Err(FrameError::Io(e)) => return format!("i/o error: {e}"),
-            Err(e @ FrameError::Truncated { .. }) => return format!("dropped: {e}"),
-            Err(e) => {
+        let read = tokio::time::timeout(
+            options.idle_timeout,
+            read_frame(&mut stream, options.max_payload),
+        );
+        let frame = match read.await {
+            Err(_) => {
+                return format!(
+                    "closed: no whole frame in {} s",
+                    options.idle_timeout.as_secs()
+                )
+            }
+            Ok(Ok(Some(frame))) => frame,
+            Ok(Ok(None)) => return format!("closed after {served} requests"),
+            Ok(Err(FrameError::Io(e))) => return format!("i/o error: {e}"),
+            Ok(Err(e @ FrameError::Truncated { .. })) => return format!("dropped: {e}"),
+            Ok(Err(e)) => {
                 let code = match e {
                     FrameError::BadMagic(_) => ErrorCode::BadFrame,
                     FrameError::Oversized { .. } => ErrorCode::Oversized,
@@ -98,37 +159,64 @@ pub async fn serve_connection<S: AsyncRead + AsyncWrite + Unpin>(
                 };
                 let reply = Response::error(code, format!("{e}; closing the connection"));
                 let _ = write_frame(&mut stream, &reply.to_frame()).await;
+                close(&mut stream).await;
                 return format!("closed: {e}");
             }
         };
-        let (reply, close) = match Request::from_frame(&frame) {
-            Err(e) if e.unknown => (Response::error(ErrorCode::UnknownRequest, e.to_string()), false),
-            Err(e) => (Response::error(ErrorCode::Malformed, e.to_string()), false),
-            Ok(Request::Hello { version }) if version != PROTOCOL_VERSION => (
+        let mut wrong_version = false;
+        let reply = match Request::from_frame(&frame) {
+            Err(e) if e.unknown => Response::error(ErrorCode::UnknownRequest, e.to_string()),
+            Err(e) => Response::error(ErrorCode::Malformed, e.to_string()),
+            Ok(Request::Hello { version }) if version != PROTOCOL_VERSION => {
+                wrong_version = true;
                 Response::error(
                     ErrorCode::WrongVersion,
-                    format!("the client speaks protocol version {version}, this server {PROTOCOL_VERSION}"),
-                ),
-                true,
-            ),
-            Ok(Request::Hello { .. }) => {
-                greeted = true;
-                (engine.call(Request::Hello { version: PROTOCOL_VERSION }).await, false)
+                    format!(
+                        "the client speaks protocol version {version}, this server {PROTOCOL_VERSION}"
+                    ),
+                )
             }
-            Ok(_) if !greeted => (
-                Response::error(
+            Ok(Request::Hello { .. }) => {
+                let engine = engine.get_or_insert_with(|| EngineThread::start(factory.clone()));
+                engine
+                    .call(Request::Hello {
+                        version: PROTOCOL_VERSION,
+                    })
+                    .await
+            }
+            Ok(Request::Run { inputs }) if inputs.len() > MAX_TICKS_PER_RUN => Response::error(
+                ErrorCode::Refused,
+                format!(
+                    "a Run of {} ticks: at most {MAX_TICKS_PER_RUN} per request",
+                    inputs.len()
+                ),
+            ),
+            Ok(request) => match &engine {
+                Some(engine) => engine.call(request).await,
+                None => Response::error(
                     ErrorCode::HandshakeRequired,
                     "the first request must be Hello with the protocol version",
                 ),
-                false,
-            ),
-            Ok(request) => (engine.call(request).await, false),
+            },
         };
         served += 1;
-        if let Err(e) = write_frame(&mut stream, &reply.to_frame()).await {
+        let mut frame = reply.to_frame();
+        if frame.payload.len() > options.max_payload {
+            frame = Response::error(
+                ErrorCode::Refused,
+                format!(
+                    "the answer would be {} bytes, over the frame limit of {}: ask for fewer ticks per Run",
+                    frame.payload.len(),
+                    options.max_payload
+                ),
+            )
+            .to_frame();
+        }
+        if let Err(e) = write_frame(&mut stream, &frame).await {
             return format!("i/o error: {e}");
         }
-        if close {
+        if wrong_version {
+            close(&mut stream).await;
             return "closed: wrong protocol version".into();
         }
     }

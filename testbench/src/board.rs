@@ -67,7 +67,7 @@ impl Engine for RtlBoard {
     fn probe(&mut self, core: u32, neuron: u32) -> Result<NeuronProbe, String> {
         let image = self.image.as_ref().ok_or("no image loaded")?;
         link::check_neuron(image, core, neuron)?;
-        let s = self.chip.read_neuron(core, neuron);
+        let s = self.chip.read_neuron(core, neuron)?;
         Ok(NeuronProbe {
             v: s.v,
             gates: s.gates[..image.cores[core as usize].gates.len()]

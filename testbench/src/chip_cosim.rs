@@ -83,7 +83,7 @@ pub fn cosim(
         }
         let last = t + 1 == inputs.len();
         if (state_every > 0 && (t + 1) % state_every == 0) || last {
-            if let Some(d) = first_state_difference(t, &model, rtl) {
+            if let Some(d) = first_state_difference(t, &model, rtl)? {
                 report.divergence = Some(d);
                 break;
             }
@@ -130,10 +130,14 @@ fn spike(tick: usize, (core, neuron): (u32, u32), expected: i64, got: i64) -> Di
 }
 
 #[cfg(has_verilator)]
-fn first_state_difference(tick: usize, model: &ChipModel, rtl: &mut RtlChip) -> Option<Divergence> {
+fn first_state_difference(
+    tick: usize,
+    model: &ChipModel,
+    rtl: &mut RtlChip,
+) -> Result<Option<Divergence>, String> {
     for (k, pop) in model.cores.iter().enumerate() {
         for i in 0..pop.len() {
-            let got: NeuronState = rtl.read_neuron(k as u32, i as u32);
+            let got: NeuronState = rtl.read_neuron(k as u32, i as u32)?;
             let mut signals = vec![("V".to_string(), i64::from(pop.v[i]), i64::from(got.v))];
             for (g, x) in pop.gates.iter().enumerate() {
                 signals.push((format!("gate{g}"), x[i].into(), got.gates[g].into()));
@@ -143,19 +147,19 @@ fn first_state_difference(tick: usize, model: &ChipModel, rtl: &mut RtlChip) -> 
             }
             for (signal, expected, got) in signals {
                 if expected != got {
-                    return Some(Divergence {
+                    return Ok(Some(Divergence {
                         tick,
                         core: k as u32,
                         neuron: i as u32,
                         signal,
                         expected,
                         got,
-                    });
+                    }));
                 }
             }
         }
     }
-    None
+    Ok(None)
 }
 
 /// The VCDs of a divergence's window.
@@ -237,7 +241,7 @@ pub fn write_divergence_window(
             sim_vcd
                 .record(t as u64 + 1, sample)
                 .map_err(|e| io(&paths.sim_state, e))?;
-            let state = rtl.read_neuron(k, n);
+            let state = rtl.read_neuron(k, n)?;
             let sample = Sample {
                 v: state.v,
                 gates: &state.gates[..gates.len()],

@@ -247,24 +247,26 @@ impl RtlChip {
         Ok(())
     }
 
-    fn core_read(&mut self, core: u32, local: u32) -> u32 {
-        self.read(address(UNIT_CORE, core, local))
-            .unwrap_or_else(|| panic!("core {core} did not answer a read of {local:#06x}"))
+    fn core_read(&mut self, core: u32, local: u32) -> Result<u32, String> {
+        self.read(address(UNIT_CORE, core, local)).ok_or_else(|| {
+            format!("core {core} did not answer a read of {local:#06x} (busy with a tick?)")
+        })
     }
 
-    /// V (S7.12), the gates (U0.16), the injected current and the receptor states of a neuron.
-    pub fn read_neuron(&mut self, core: u32, neuron: u32) -> NeuronState {
+    /// V (S7.12), the gates (U0.16), the injected current and the receptor states of a
+    /// neuron; an error when the core does not answer.
+    pub fn read_neuron(&mut self, core: u32, neuron: u32) -> Result<NeuronState, String> {
         let v = from_bits(
-            self.core_read(core, map::address(map::REGION_V, neuron))
+            self.core_read(core, map::address(map::REGION_V, neuron))?
                 .into(),
             20,
         ) as i32;
         let mut gates = [0u16; 4];
         for (g, x) in gates.iter_mut().enumerate() {
-            *x = self.core_read(core, map::address(map::REGION_GATE + g as u32, neuron)) as u16;
+            *x = self.core_read(core, map::address(map::REGION_GATE + g as u32, neuron))? as u16;
         }
         let i_ext = from_bits(
-            self.core_read(core, map::address(map::REGION_I_EXT, neuron))
+            self.core_read(core, map::address(map::REGION_I_EXT, neuron))?
                 .into(),
             sim::format::I_BITS,
         ) as i32;
@@ -273,14 +275,14 @@ impl RtlChip {
             *x = self.core_read(
                 core,
                 map::address(map::REGION_RECEPTOR_STATE + r as u32, neuron),
-            );
+            )?;
         }
-        NeuronState {
+        Ok(NeuronState {
             v,
             gates,
             i_ext,
             receptors,
-        }
+        })
     }
 }
 

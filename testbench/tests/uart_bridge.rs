@@ -35,6 +35,14 @@ mod verilated {
         let mut direct = RtlChip::new();
         let (code, _) = error_of(board.request(&Request::ReadWord { address: 0 }));
         assert_eq!(code, ErrorCode::HandshakeRequired);
+        // As the server: a request is decoded before the handshake is asked for.
+        let (code, _) = error_of(board.exchange(&Frame::new(0x42, vec![]).encode()));
+        assert_eq!(code, ErrorCode::UnknownRequest);
+        let long_hello = Frame::new(0x01, vec![1, 0, 0]).encode();
+        assert_eq!(
+            error_of(board.exchange(&long_hello)).0,
+            ErrorCode::Malformed
+        );
         let (code, message) = error_of(board.request(&Request::Hello {
             version: PROTOCOL_VERSION + 1,
         }));
@@ -130,6 +138,11 @@ mod verilated {
         let (code, message) = error_of(board.exchange(&oversized));
         assert_eq!(code, ErrorCode::Oversized);
         assert!(message.contains("limit of 8 bytes"), "{message}");
+        still_serves(&mut board);
+        // An oversized frame sent whole: its payload is hunted through silently.
+        let whole = Frame::new(0x03, vec![0x55; 40]).encode();
+        assert_eq!(error_of(board.exchange(&whole)).0, ErrorCode::Oversized);
+        assert!(board.drain(2000).is_empty(), "one answer for the frame");
         still_serves(&mut board);
 
         let (code, message) = error_of(board.request(&Request::Status));

@@ -184,7 +184,15 @@ impl ChipImage {
             }
             let bytes = read(&mm.file)
                 .map_err(|e| fail(&mm.file, format!("cannot read memory `{}`: {e}", mm.name)))?;
-            let expected = mm.words * bytes_per_word(mm.width);
+            let expected = mm
+                .words
+                .checked_mul(bytes_per_word(mm.width))
+                .ok_or_else(|| {
+                    fail(
+                        MANIFEST,
+                        format!("memory `{}`: {} words is not a size", mm.name, mm.words),
+                    )
+                })?;
             if bytes.len() != expected {
                 return Err(fail(
                     &mm.file,
