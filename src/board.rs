@@ -31,7 +31,7 @@ impl Engine for SimBoard {
         Ok(())
     }
 
-    fn run(&mut self, inputs: &[Vec<u32>]) -> Result<(Vec<Vec<(u32, u32)>>, u64), String> {
+    fn run(&mut self, inputs: &[Vec<u32>]) -> Result<link::RunOutput, String> {
         let model = self.model.as_mut().ok_or("no image loaded")?;
         link::check_inputs(model.image(), inputs)?;
         Ok((inputs.iter().map(|i| model.tick(i).to_vec()).collect(), 0))

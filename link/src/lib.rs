@@ -14,6 +14,6 @@ pub use client::{Client, ClientError, Welcome};
 pub use frame::{Frame, FrameError, MAX_PAYLOAD};
 pub use message::{ErrorCode, NeuronProbe, Request, Response, PROTOCOL_VERSION};
 pub use server::{
-    check_inputs, check_neuron, serve, serve_connection, Engine, EngineFactory, ServerOptions,
-    Unsupported, MAX_TICKS_PER_RUN,
+    check_inputs, check_neuron, serve, serve_connection, Engine, EngineFactory, RunOutput,
+    ServerOptions, Unsupported, MAX_TICKS_PER_RUN,
 };

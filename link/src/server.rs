@@ -14,6 +14,9 @@ use tokio::sync::{mpsc, oneshot, Semaphore};
 use crate::frame::{read_frame, write_frame, FrameError, MAX_PAYLOAD};
 use crate::message::{ErrorCode, NeuronProbe, Request, Response, PROTOCOL_VERSION};
 
+/// The spikes of each tick run, as (core, local neuron), and the clocks the chip took.
+pub type RunOutput = (Vec<Vec<(u32, u32)>>, u64);
+
 /// What a board or a virtual board does. Errors are messages for the client.
 pub trait Engine {
     /// `sim` or `rtl`.
@@ -23,7 +26,7 @@ pub trait Engine {
     /// Loads `image`, replacing any earlier one; on error nothing is loaded.
     fn load(&mut self, image: ChipImage) -> Result<(), String>;
     /// Runs one tick per entry of `inputs`; the spikes of each tick and the clocks taken.
-    fn run(&mut self, inputs: &[Vec<u32>]) -> Result<(Vec<Vec<(u32, u32)>>, u64), String>;
+    fn run(&mut self, inputs: &[Vec<u32>]) -> Result<RunOutput, String>;
     fn probe(&mut self, core: u32, neuron: u32) -> Result<NeuronProbe, String>;
     fn read_word(&mut self, address: u32) -> Result<u32, Unsupported>;
     fn write_word(&mut self, address: u32, data: u32) -> Result<(), Unsupported>;

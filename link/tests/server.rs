@@ -20,7 +20,7 @@ impl Engine for Null {
     fn load(&mut self, _: ChipImage) -> Result<(), String> {
         Err("no".into())
     }
-    fn run(&mut self, inputs: &[Vec<u32>]) -> Result<(Vec<Vec<(u32, u32)>>, u64), String> {
+    fn run(&mut self, inputs: &[Vec<u32>]) -> Result<link::RunOutput, String> {
         Ok((vec![vec![]; inputs.len()], 0))
     }
     fn probe(&mut self, _: u32, _: u32) -> Result<NeuronProbe, String> {

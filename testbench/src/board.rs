@@ -50,7 +50,7 @@ impl Engine for RtlBoard {
         Ok(())
     }
 
-    fn run(&mut self, inputs: &[Vec<u32>]) -> Result<(Vec<Vec<(u32, u32)>>, u64), String> {
+    fn run(&mut self, inputs: &[Vec<u32>]) -> Result<link::RunOutput, String> {
         let image = self.image.as_ref().ok_or("no image loaded")?;
         link::check_inputs(image, inputs)?;
         let mut spikes = Vec::with_capacity(inputs.len());
