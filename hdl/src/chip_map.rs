@@ -62,6 +62,21 @@ pub const STATUS_OVERFLOW: u32 = 4;
 pub const STATUS_EDGE_ERROR: u32 = 8;
 pub const STATUS_SPIKES_LOST: u32 = 1 << 16;
 
+/// An error naming what the status word's sticky error bits report (the chip lost spikes
+/// or packets).
+pub fn check_status(status: u32) -> Result<(), String> {
+    if status & STATUS_OVERFLOW != 0 {
+        return Err("an emission queue overflowed: spikes were dropped".into());
+    }
+    if status & STATUS_EDGE_ERROR != 0 {
+        return Err("a packet was routed off the edge of the mesh".into());
+    }
+    if status & STATUS_SPIKES_LOST != 0 {
+        return Err("an output-spike queue was full: spikes were dropped".into());
+    }
+    Ok(())
+}
+
 /// A read of [`UNIT_SPIKES`]: `Some(neuron)` when a spike was popped, `None` when the
 /// core's queue was empty. Bit 31 says a spike was there, bits [26:16] how many were queued
 /// before the read, bits [9:0] the core-local neuron.

@@ -123,15 +123,7 @@ pub fn run_tick(
         |status| status & chip_map::STATUS_IDLE != 0,
         "the injected inputs' delivery",
     )?;
-    if status & chip_map::STATUS_OVERFLOW != 0 {
-        return Err("an emission queue overflowed: spikes were dropped".into());
-    }
-    if status & chip_map::STATUS_EDGE_ERROR != 0 {
-        return Err("a packet was routed off the edge of the mesh".into());
-    }
-    if status & chip_map::STATUS_SPIKES_LOST != 0 {
-        return Err("an output-spike queue was full: spikes were dropped".into());
-    }
+    chip_map::check_status(status)?;
     Ok(BusTick {
         spikes,
         cycles,

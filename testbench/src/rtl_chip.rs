@@ -199,15 +199,7 @@ impl RtlChip {
                 return Err("injected inputs were not delivered in 2 * 10^7 clocks".into());
             }
         }
-        if status & chip_map::STATUS_OVERFLOW != 0 {
-            return Err("an emission queue overflowed: spikes were dropped".into());
-        }
-        if status & chip_map::STATUS_EDGE_ERROR != 0 {
-            return Err("a packet was routed off the edge of the mesh".into());
-        }
-        if status & chip_map::STATUS_SPIKES_LOST != 0 {
-            return Err("an output-spike queue was full: spikes were dropped".into());
-        }
+        chip_map::check_status(status)?;
         Ok(ChipTick {
             spikes,
             cycles,
