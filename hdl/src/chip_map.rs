@@ -39,7 +39,8 @@ pub const CHIP_IDENTITY: u32 = 0;
 pub const CHIP_RUN: u32 = 1;
 /// Bit 0 tick running, bit 1 network idle, bit 2 an emission queue overflowed (sticky),
 /// bit 3 a packet left the mesh's edge (sticky), bit 16 a core's output-spike queue was full
-/// and dropped a spike (sticky: the host did not read the spikes out).
+/// and dropped a spike (sticky: the host did not read the spikes out). Writing 1s clears
+/// those sticky bits ([`STATUS_STICKY`]); loading an image does so first.
 pub const CHIP_STATUS: u32 = 2;
 pub const CHIP_TICK_CYCLES: u32 = 3;
 pub const CHIP_TICKS: u32 = 4;
@@ -53,14 +54,17 @@ pub const CHIP_SHIFT: u32 = 8;
 /// Fault injection, to prove the co-simulation catches and locates a fault: bit 0 on,
 /// bits [15:8] the core whose deliveries then have their lowest bit flipped. Off after reset.
 pub const CHIP_FAULT: u32 = 12;
-/// "NFC" and version 2 (version 2: output spikes readable over the bus).
-pub const CHIP_IDENTITY_VALUE: u32 = 0x4E46_4302;
+/// "NFC" and version 3 (version 2: output spikes readable over the bus; version 3: the
+/// status register's sticky bits clear on a write).
+pub const CHIP_IDENTITY_VALUE: u32 = 0x4E46_4303;
 
 pub const STATUS_BUSY: u32 = 1;
 pub const STATUS_IDLE: u32 = 2;
 pub const STATUS_OVERFLOW: u32 = 4;
 pub const STATUS_EDGE_ERROR: u32 = 8;
 pub const STATUS_SPIKES_LOST: u32 = 1 << 16;
+/// The status bits that stay set until cleared (by a write of 1s, or a reset).
+pub const STATUS_STICKY: u32 = STATUS_OVERFLOW | STATUS_EDGE_ERROR | STATUS_SPIKES_LOST;
 
 /// An error naming what the status word's sticky error bits report (the chip lost spikes
 /// or packets).
@@ -132,7 +136,11 @@ pub fn load(image: &ChipImage) -> Result<ChipLoad, String> {
         ));
     }
     let model = ChipModel::new(image).map_err(|e| e.to_string())?;
-    let mut writes = Vec::new();
+    // A new image starts with no error left over from the last one.
+    let mut writes = vec![HostWrite {
+        address: address(UNIT_CHIP, 0, CHIP_STATUS),
+        data: STATUS_STICKY,
+    }];
     for (r, receptor) in image.receptors.iter().enumerate() {
         writes.push(HostWrite {
             address: address(UNIT_CHIP, 0, CHIP_SHIFT + r as u32),

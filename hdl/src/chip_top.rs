@@ -70,6 +70,7 @@ pub fn chip_verilog(config: &ChipConfig) -> Result<String, String> {
     wire [15:0] local_address = bus_address[15:0];
     wire chip_write = bus_write && unit == 4'd15;
     wire run = chip_write && local_address == 16'd1;
+    wire clear_status = chip_write && local_address == 16'd2;
     // The cores' memories are the datapath's while a tick runs.
     wire bus_free = !tick_busy;
     reg [4:0] shift0, shift1, shift2, shift3;
@@ -138,6 +139,10 @@ pub fn chip_verilog(config: &ChipConfig) -> Result<String, String> {
             if (chip_write && local_address == 16'd9) shift1 <= bus_write_data[4:0];
             if (chip_write && local_address == 16'd10) shift2 <= bus_write_data[4:0];
             if (chip_write && local_address == 16'd11) shift3 <= bus_write_data[4:0];
+            // Writing 1s to the status register clears those sticky bits; a new event in
+            // the same clock sets its bit again.
+            if (clear_status && bus_write_data[2]) overflow_seen <= 1'b0;
+            if (clear_status && bus_write_data[3]) edge_error_seen <= 1'b0;
             if (|emission_overflow) overflow_seen <= 1'b1;
             if (edge_error) edge_error_seen <= 1'b1;
         end
@@ -228,6 +233,7 @@ fn write_output_spikes(w: &mut String, k: u32) {
         if (chip_reset) begin
             spike_head{k} <= 11'd0; spike_tail{k} <= 11'd0; spikes_lost[{k}] <= 1'b0;
         end else begin
+            if (clear_status && bus_write_data[16]) spikes_lost[{k}] <= 1'b0;
             if (spike_valid[{k}]) begin
                 if (spikes_queued{k} == 11'd1024) spikes_lost[{k}] <= 1'b1;
                 else begin

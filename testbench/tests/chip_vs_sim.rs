@@ -216,5 +216,16 @@ fn output_spikes_queue_for_the_host_and_a_full_queue_is_reported() {
             assert!(rtl.read_spikes(core as u32).unwrap().is_empty());
         }
         eprintln!("core {full} filled its queue first");
+        // The lost bit stays until the host clears it by writing it.
+        let status_register = chip_map::address(chip_map::UNIT_CHIP, 0, chip_map::CHIP_STATUS);
+        assert_ne!(rtl.status() & chip_map::STATUS_SPIKES_LOST, 0);
+        rtl.write(status_register, chip_map::STATUS_OVERFLOW);
+        assert_ne!(
+            rtl.status() & chip_map::STATUS_SPIKES_LOST,
+            0,
+            "cleared by another bit"
+        );
+        rtl.write(status_register, chip_map::STATUS_SPIKES_LOST);
+        assert_eq!(rtl.status() & chip_map::STATUS_STICKY, 0);
     }
 }

@@ -162,7 +162,7 @@ mod verilated {
     fn ticks_driven_through_the_bridge_alone_match_the_model() {
         let image = random_image();
         let mut board = UartBoard::new();
-        // The image goes in over the direct bus (61,880 writes would take minutes of
+        // The image goes in over the direct bus (61,881 writes would take minutes of
         // simulated UART); everything after it goes through the bridge.
         let loaded = host::load(&mut board.direct(), &image, &mut |_, _| {}).unwrap();
         hello(&mut board);
