@@ -320,36 +320,28 @@ pub fn build(
         .map(|f| format!("read_verilog -sv {}; ", relative(f)))
         .collect();
 
+    // Each stage: a Yosys script, its statistics, and the fit check of what it mapped.
+    let mut synthesize = |stage: u32, script: String, mapped: bool| -> Result<(), String> {
+        let t = Instant::now();
+        let log = format!("yosys-stage{stage}.log");
+        run_logged(&tools.yosys, &["-q".into(), "-p".into(), script], out, &log)?;
+        stages.push((format!("synthesis {stage}"), t.elapsed().as_secs_f64()));
+        let cells = cells_of(&out.join(format!("stage{stage}-stat.txt")))?;
+        fit_check(board, &needs(board.family, &cells, mapped), &what).map(|_| ())
+    };
     progress("synthesis, stage 1: memories and multipliers");
-    let t = Instant::now();
-    let script = format!(
-        "{read}{synth} -top {BOARD_TOP} {family_args} -run begin:map_ffram; tee -q -o stage1-stat.txt stat; write_rtlil stage1.il"
-    );
-    run_logged(
-        &tools.yosys,
-        &["-q".into(), "-p".into(), script],
-        out,
-        "yosys-stage1.log",
+    synthesize(
+        1,
+        format!("{read}{synth} -top {BOARD_TOP} {family_args} -run begin:map_ffram; tee -q -o stage1-stat.txt stat; write_rtlil stage1.il"),
+        false,
     )?;
-    stages.push(("synthesis 1".to_string(), t.elapsed().as_secs_f64()));
-    let cells = cells_of(&out.join("stage1-stat.txt"))?;
-    fit_check(board, &needs(board.family, &cells, false), &what)?;
-
     progress("synthesis, stage 2: logic");
-    let t = Instant::now();
     let netlist = format!("{BOARD_TOP}.json");
-    let script = format!(
-        "read_rtlil stage1.il; {synth} -top {BOARD_TOP} {family_args} -run map_ffram: -json {netlist}; tee -q -o stage2-stat.txt stat"
-    );
-    run_logged(
-        &tools.yosys,
-        &["-q".into(), "-p".into(), script],
-        out,
-        "yosys-stage2.log",
+    synthesize(
+        2,
+        format!("read_rtlil stage1.il; {synth} -top {BOARD_TOP} {family_args} -run map_ffram: -json {netlist}; tee -q -o stage2-stat.txt stat"),
+        true,
     )?;
-    stages.push(("synthesis 2".to_string(), t.elapsed().as_secs_f64()));
-    let cells = cells_of(&out.join("stage2-stat.txt"))?;
-    fit_check(board, &needs(board.family, &cells, true), &what)?;
 
     progress("place and route");
     let t = Instant::now();

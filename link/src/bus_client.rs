@@ -3,6 +3,7 @@
 
 use std::io::{Read, Write};
 
+use crate::client::unexpected;
 use crate::frame::{decode, FrameError, MAX_PAYLOAD};
 use crate::message::{ErrorCode, Request, Response, PROTOCOL_VERSION};
 use crate::ClientError;
@@ -75,10 +76,4 @@ impl<S: Read + Write> BusClient<S> {
             other => Err(unexpected("WriteWord", other)),
         }
     }
-}
-
-fn unexpected(request: &'static str, got: Response) -> ClientError {
-    // Characters, not bytes: the text is the peer's.
-    let got = format!("{got:?}").chars().take(200).collect();
-    ClientError::Unexpected { request, got }
 }

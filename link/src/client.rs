@@ -156,7 +156,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
     }
 }
 
-fn unexpected(request: &'static str, got: Response) -> ClientError {
+/// A response of the wrong kind, described in at most 200 characters.
+pub(crate) fn unexpected(request: &'static str, got: Response) -> ClientError {
     // Characters, not bytes: the text is the peer's.
     let got = format!("{got:?}").chars().take(200).collect();
     ClientError::Unexpected { request, got }
