@@ -98,9 +98,9 @@ pub fn clocks_per_bit(board: &Board, baud: u32) -> Result<u32, String> {
     let error = (f64::from(cpb) - exact).abs() / exact;
     // At 8 or more clocks per bit, a sample lands within an eighth of a bit of the middle;
     // a 2 % rate error adds a fifth of a bit by the stop bit.
-    if cpb < MIN_CLOCKS_PER_BIT || error > 0.02 {
+    if cpb < MIN_CLOCKS_PER_BIT || cpb > 65_535 || error > 0.02 {
         return Err(format!(
-            "--baud {baud}: the {} MHz clock of {} gives {exact:.2} clocks per bit; a board's bridge needs at least {MIN_CLOCKS_PER_BIT}, within 2 %",
+            "--baud {baud}: the {} MHz clock of {} gives {exact:.2} clocks per bit; a board's bridge needs {MIN_CLOCKS_PER_BIT} to 65,535, within 2 %",
             board.clock_mhz, board.name
         ));
     }
@@ -500,5 +500,8 @@ mod tests {
         // 12 MHz / 1.5 Mbaud = 8 clocks per bit: the fastest the iCEBreaker runs.
         assert_eq!(clocks_per_bit(board, 1_500_000).unwrap(), 8);
         assert!(clocks_per_bit(board, 2_000_000).is_err());
+        assert!(clocks_per_bit(board, 0)
+            .unwrap_err()
+            .starts_with("--baud 0:"));
     }
 }
