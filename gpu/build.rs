@@ -41,8 +41,123 @@ fn main() {
         }
         writeln!(out, "        _ => None,\n    }}\n}}\n").unwrap();
     }
-    let path = std::path::Path::new(&std::env::var("OUT_DIR").unwrap()).join("compiled_kernels.rs");
-    std::fs::write(path, out).unwrap();
+    let out_dir = std::path::PathBuf::from(std::env::var("OUT_DIR").unwrap());
+    std::fs::write(out_dir.join("compiled_kernels.rs"), out).unwrap();
+    std::fs::write(out_dir.join("grad_kernels.rs"), grad_kernels(&table)).unwrap();
+}
+
+/// The gradient kernels' view of each built-in set ([`NeuronModel`] in straight-line code)
+/// and the forward/backward steps compiled for it, per float type and CPU target.
+fn grad_kernels(table: &[(&str, String)]) -> String {
+    let mut s = String::new();
+    for (name, _) in table {
+        let set = ChannelSet::builtin(name).expect("built-in channel set is valid");
+        s += &neuron_model(&set);
+        for ty in ["f32", "f64"] {
+            for (dir, args) in [("forward", "Forward"), ("backward", "Backward")] {
+                writeln!(
+                    s,
+                    "#[multiversion(targets(\"x86_64+avx512f+avx512vl+avx512dq+avx2+fma\", \"x86_64+avx2+fma\"))]\n\
+                     fn {dir}_{name}_{ty}<'a>(k: &StepConsts<{ty}>, a: {args}<'a, {ty}>) {{\n\
+                     \x20   crate::grad::neuron::{dir}(&Model_{name}, k, a)\n}}\n"
+                )
+                .unwrap();
+            }
+        }
+    }
+    for ty in ["f32", "f64"] {
+        writeln!(
+            s,
+            "pub fn compiled_grad_{ty}(key: &str) -> Option<(&'static str, ForwardFn<{ty}>, BackwardFn<{ty}>)> {{\n    match key {{"
+        )
+        .unwrap();
+        for (name, key) in table {
+            writeln!(
+                s,
+                "        {key:?} => Some(({name:?}, forward_{name}_{ty}, backward_{name}_{ty})),"
+            )
+            .unwrap();
+        }
+        writeln!(s, "        _ => None,\n    }}\n}}\n").unwrap();
+    }
+    s
+}
+
+fn neuron_model(set: &ChannelSet) -> String {
+    let name = &set.name;
+    let mut s = String::new();
+    writeln!(
+        s,
+        "#[allow(non_camel_case_types)]\n#[derive(Clone, Copy)]\npub struct Model_{name};\n"
+    )
+    .unwrap();
+    writeln!(s, "impl NeuronModel for Model_{name} {{").unwrap();
+    writeln!(
+        s,
+        "    #[inline(always)]\n    fn gates(&self) -> usize {{ {} }}",
+        set.gates.len()
+    )
+    .unwrap();
+    writeln!(
+        s,
+        "    #[inline(always)]\n    fn channels(&self) -> usize {{ {} }}",
+        set.channels.len()
+    )
+    .unwrap();
+    writeln!(s, "    #[inline(always)]\n    fn rates<R: Real>(&self, v: R, neg_dt: R, inf: &mut Gates<R>, decay: &mut Gates<R>) {{").unwrap();
+    for (g, gate) in set.gates.iter().enumerate() {
+        let (func, (a, b)) = match &gate.kinetics {
+            Kinetics::AlphaBeta { alpha, beta } => ("alpha_beta_to_inf_decay", (alpha, beta)),
+            Kinetics::InfTau { inf, tau } => ("inf_tau_to_inf_decay", (inf, tau)),
+        };
+        writeln!(
+            s,
+            "        (inf[{g}], decay[{g}]) = {func}({}, {}, neg_dt);",
+            a.to_rust(),
+            b.to_rust()
+        )
+        .unwrap();
+    }
+    writeln!(s, "    }}").unwrap();
+    writeln!(s, "    #[inline(always)]\n    fn open<R: Real>(&self, c: usize, x: &Gates<R>) -> Option<R> {{\n        match c {{").unwrap();
+    for (c, ch) in set.channels.iter().enumerate() {
+        if ch.factors.is_empty() {
+            continue;
+        }
+        let mut open = format!(
+            "R::powi(x[{}], {})",
+            ch.factors[0].gate, ch.factors[0].power
+        );
+        for f in &ch.factors[1..] {
+            open = format!("({open} * R::powi(x[{}], {}))", f.gate, f.power);
+        }
+        writeln!(s, "            {c} => Some({open}),").unwrap();
+    }
+    writeln!(s, "            _ => None,\n        }}\n    }}").unwrap();
+    writeln!(s, "    #[inline(always)]\n    fn open_adjoint<R: Real>(&self, c: usize, x: &Gates<R>, weight: R, dx: &mut Gates<R>) {{\n        match c {{").unwrap();
+    for (c, ch) in set.channels.iter().enumerate() {
+        if ch.factors.is_empty() {
+            continue;
+        }
+        writeln!(s, "            {c} => {{").unwrap();
+        for (f, factor) in ch.factors.iter().enumerate() {
+            let (g, p) = (factor.gate, factor.power);
+            let mut d = format!(
+                "((weight * R::from_f64({:?})) * R::powi(x[{g}], {}))",
+                p as f64,
+                p as i32 - 1
+            );
+            for (o, other) in ch.factors.iter().enumerate() {
+                if o != f {
+                    d = format!("({d} * R::powi(x[{}], {}))", other.gate, other.power);
+                }
+            }
+            writeln!(s, "                dx[{g}] = dx[{g}] + {d};").unwrap();
+        }
+        writeln!(s, "            }}").unwrap();
+    }
+    writeln!(s, "            _ => {{}}\n        }}\n    }}\n}}\n").unwrap();
+    s
 }
 
 fn generic_kernel(set: &ChannelSet) -> String {

@@ -298,3 +298,117 @@ fn b2_float<R: Real>(net: &network::Network) -> Result<(f64, Vec<u32>)> {
     let run_s = start.elapsed().as_secs_f64();
     Ok((run_s, model.pop.spikes.clone()))
 }
+
+/// B3: gradient of a voltage-trace loss with respect to 300 conductances (per-neuron gNa, gK,
+/// gL of 100 squid-axon neurons), 1,000 steps, on one core.
+#[derive(Clone, Debug)]
+pub struct B3Result {
+    pub precision: Precision,
+    pub kernel: String,
+    pub fwd_s: f64,
+    pub fwd_bwd_s: f64,
+    pub loss: f64,
+    /// Euclidean norm of the gradient (a fingerprint of the result).
+    pub grad_norm: f64,
+}
+
+impl B3Result {
+    pub fn to_json(&self) -> serde_json::Value {
+        json!({
+            "bench": "b3",
+            "precision": self.precision.to_string(),
+            "kernel": self.kernel,
+            "fwd_s": self.fwd_s,
+            "fwd_bwd_s": self.fwd_bwd_s,
+            "bwd_over_fwd": self.fwd_bwd_s / self.fwd_s,
+            "loss": self.loss,
+            "grad_norm": self.grad_norm,
+        })
+    }
+}
+
+pub const B3_NEURONS: usize = 100;
+pub const B3_STEPS: usize = 1_000;
+
+pub fn run_b3(precision: Precision) -> Result<B3Result> {
+    match precision {
+        Precision::F32 => b3::<f32>(precision),
+        Precision::F64 => b3::<f64>(precision),
+    }
+}
+
+/// Mean squared distance from a target trace.
+struct TraceLoss<'a, R> {
+    target: &'a [Vec<R>],
+    scale: f64,
+}
+
+impl<R: gpu::GradReal> gpu::Loss<R> for TraceLoss<'_, R> {
+    fn d_voltage(&mut self, tick: usize, v: &[R], grad: &mut [R]) {
+        let two_scale = R::from_f64(2.0 * self.scale);
+        for ((g, &x), &y) in grad.iter_mut().zip(v).zip(&self.target[tick]) {
+            *g = *g + two_scale * (x - y);
+        }
+    }
+}
+
+fn b3<R: gpu::GradReal>(precision: Precision) -> Result<B3Result> {
+    let set = ChannelSet::builtin("hh_squid")?;
+    let mut net = network::Network::new("b3", set, B3_NEURONS, V0_MV, THRESHOLD_MV);
+    net.bias = (0..B3_NEURONS)
+        .map(|i| 8.0 + 4.0 * i as f64 / (B3_NEURONS - 1) as f64)
+        .collect();
+    let engine = gpu::GradNetwork::<R>::new(&net, DT_MS)?;
+    let stimulus = network::Stimulus::silent(0);
+    let nominal = engine.params();
+    let mut target = Vec::with_capacity(B3_STEPS);
+    engine.forward(&nominal, &stimulus, B3_STEPS, |_, v| {
+        target.push(v.to_vec())
+    })?;
+    let mut params = nominal.clone();
+    for g in params.conductance.iter_mut().flatten() {
+        *g = *g * R::from_f64(1.1);
+    }
+    let scale = 1.0 / (B3_STEPS * B3_NEURONS) as f64;
+    let squared_error = |t: usize, v: &[R]| -> f64 {
+        v.iter()
+            .zip(&target[t])
+            .map(|(&x, &y)| (x - y).to_f64().powi(2))
+            .sum::<f64>()
+    };
+
+    let start = Instant::now();
+    let mut loss = 0.0;
+    engine.forward(&params, &stimulus, B3_STEPS, |t, v| {
+        loss += squared_error(t, v)
+    })?;
+    let fwd_s = start.elapsed().as_secs_f64();
+
+    let start = Instant::now();
+    let traj = engine.forward(&params, &stimulus, B3_STEPS, |_, _| {})?;
+    let grads = engine.backward(
+        &params,
+        &stimulus,
+        &traj,
+        &mut TraceLoss {
+            target: &target,
+            scale,
+        },
+    )?;
+    let fwd_bwd_s = start.elapsed().as_secs_f64();
+    let grad_norm = grads
+        .conductance
+        .iter()
+        .flatten()
+        .map(|g| g.to_f64().powi(2))
+        .sum::<f64>()
+        .sqrt();
+    Ok(B3Result {
+        precision,
+        kernel: engine.kernel_name().to_string(),
+        fwd_s,
+        fwd_bwd_s,
+        loss: loss * scale,
+        grad_norm,
+    })
+}

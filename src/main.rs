@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use channels::ChannelSet;
 use clap::{Parser, Subcommand, ValueEnum};
-use neurofuse::bench::{run_b1, run_b2, B1};
+use neurofuse::bench::{run_b1, run_b2, run_b3, B1};
 use neurofuse::neuron::{simulate, simulate_registers_traced, write_vcd, Engine, Precision};
 use neurofuse::{demo, trace, verilog};
 
@@ -268,6 +268,8 @@ enum Workload {
     B1,
     /// COBAHH: 4,000 Traub-Miles neurons, 320,036 conductance synapses, 100 ms
     B2,
+    /// Gradient of a voltage-trace loss w.r.t. 300 conductances: 100 neurons, 1,000 steps
+    B3,
 }
 
 fn load_channels(spec: Option<&str>) -> Result<ChannelSet> {
@@ -363,6 +365,10 @@ fn run(cli: Cli) -> Result<()> {
                 .map(|_| match workload {
                     Workload::B1 => run_b1(B1::default(), engine).map(|r| (r.run_s, r.to_json())),
                     Workload::B2 => run_b2(engine).map(|r| (r.run_s, r.to_json())),
+                    Workload::B3 => match engine {
+                        Engine::Float(p) => run_b3(p).map(|r| (r.fwd_bwd_s, r.to_json())),
+                        _ => bail!("b3 (gradients) runs on the float engine only"),
+                    },
                 })
                 .collect::<Result<Vec<_>>>()?;
             println!("{}", median(runs));

@@ -320,3 +320,32 @@ fn bench_b1_prints_one_json_line() {
     let spikes = v["spikes"].as_u64().unwrap();
     assert!((60_000..70_000).contains(&spikes), "{spikes}");
 }
+
+#[test]
+fn bench_b3_prints_forward_and_backward_times() {
+    let run = |precision: &str| -> serde_json::Value {
+        let out = neurofuse()
+            .args(["bench", "b3", "--precision", precision, "--repeat", "1"])
+            .assert()
+            .success();
+        let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+        assert_eq!(stdout.lines().count(), 1);
+        serde_json::from_str(stdout.trim()).unwrap()
+    };
+    let (single, double) = (run("f32"), run("f64"));
+    for key in ["fwd_s", "fwd_bwd_s", "loss", "grad_norm", "kernel"] {
+        assert!(single.get(key).is_some(), "missing {key}: {single}");
+    }
+    assert_eq!(single["kernel"], "hh_squid");
+    // The two precisions compute the same gradient independently.
+    let (a, b) = (
+        single["grad_norm"].as_f64().unwrap(),
+        double["grad_norm"].as_f64().unwrap(),
+    );
+    assert!(a > 1.0 && ((a - b) / b).abs() < 1e-3, "f32 {a}, f64 {b}");
+    neurofuse()
+        .args(["bench", "b3", "--engine", "fixed"])
+        .assert()
+        .failure()
+        .stderr(contains("b3 (gradients) runs on the float engine only"));
+}

@@ -117,6 +117,19 @@ pub fn step_interpreted_f64<'p>(
     step_interpreted(prog, p, v, gates, i_ext, g_ext, spikes)
 }
 
+/// Any other [`Real`] (dual numbers): the same operations, without target dispatch.
+pub fn step_interpreted_generic<R: Real>(
+    prog: &Program,
+    p: &StepParams<'_, R>,
+    v: &mut [R],
+    gates: &mut [Vec<R>],
+    i_ext: &[R],
+    g_ext: &[R],
+    spikes: &mut [u32],
+) {
+    step_interpreted(prog, p, v, gates, i_ext, g_ext, spikes)
+}
+
 #[inline(always)]
 fn step_interpreted<R: Real>(
     prog: &Program,
