@@ -1,8 +1,9 @@
 //! The float reference of neurofuse: Hodgkin-Huxley neurons with any channel set, in f32 or
-//! f64. This is the physics the chip approximates and (later) the differentiable simulator
-//! that trains networks; for now it runs on the CPU. CUDA kernels will be generated from the
-//! same channel expressions.
+//! f64. This is the physics the chip approximates and the differentiable simulator that trains
+//! networks ([`grad`]). It runs on the CPU and, through kernels generated from the same
+//! channel expressions ([`cuda`]), on NVIDIA GPUs.
 
+pub mod cuda;
 pub mod dual;
 pub mod engine;
 pub mod grad;

@@ -122,18 +122,8 @@ impl Real for f32 {
     #[inline(always)]
     fn exp(x: f32) -> f32 {
         // Cephes expf: x = n ln2 + r, |r| <= ln2/2, e^r = 1 + r + r^2 P(r).
-        const MAGIC: f32 = 12_582_912.0; // 1.5 * 2^23: adding it rounds to an integer
-        const LN2_HI: f32 = 0.693_359_4; // few mantissa bits, so n * LN2_HI is exact
-        const LN2_LO: f32 = -2.121_944_4e-4;
-        const P: [f32; 6] = [
-            1.987_569_1e-4,
-            1.398_199_9e-3,
-            8.333_452e-3,
-            4.166_579_6e-2,
-            1.666_666_5e-1,
-            5.000_000_1e-1,
-        ];
-        let x = x.clamp(-87.0, 88.0);
+        use exp_f32::{LN2_HI, LN2_LO, MAGIC, MAX, MIN, P};
+        let x = x.clamp(MIN, MAX);
         let t = x.mul_add(std::f32::consts::LOG2_E, MAGIC);
         let n = t - MAGIC;
         let r = n.mul_add(-LN2_LO, n.mul_add(-LN2_HI, x));
@@ -187,10 +177,8 @@ impl Real for f64 {
     }
     #[inline(always)]
     fn exp(x: f64) -> f64 {
-        const MAGIC: f64 = 6_755_399_441_055_744.0; // 1.5 * 2^52
-        const LN2_HI: f64 = 6.931_471_803_691_238_164_9e-1;
-        const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
-        let x = x.clamp(-708.0, 709.0);
+        use exp_f64::{FACTORIALS, LN2_HI, LN2_LO, MAGIC, MAX, MIN};
+        let x = x.clamp(MIN, MAX);
         let t = x.mul_add(std::f64::consts::LOG2_E, MAGIC);
         let n = t - MAGIC;
         let r = n.mul_add(-LN2_LO, n.mul_add(-LN2_HI, x));
@@ -231,20 +219,45 @@ impl Real for f64 {
     }
 }
 
-const FACTORIALS: [f64; 12] = [
-    1.0,
-    1.0,
-    2.0,
-    6.0,
-    24.0,
-    120.0,
-    720.0,
-    5040.0,
-    40320.0,
-    362_880.0,
-    3_628_800.0,
-    39_916_800.0,
-];
+/// The constants of `f32::exp`, shared with the generated CUDA source.
+pub(crate) mod exp_f32 {
+    pub const MIN: f32 = -87.0;
+    pub const MAX: f32 = 88.0;
+    pub const MAGIC: f32 = 12_582_912.0; // 1.5 * 2^23: adding it rounds to an integer
+    pub const LN2_HI: f32 = 0.693_359_4; // few mantissa bits, so n * LN2_HI is exact
+    pub const LN2_LO: f32 = -2.121_944_4e-4;
+    pub const P: [f32; 6] = [
+        1.987_569_1e-4,
+        1.398_199_9e-3,
+        8.333_452e-3,
+        4.166_579_6e-2,
+        1.666_666_5e-1,
+        5.000_000_1e-1,
+    ];
+}
+
+/// The constants of `f64::exp`, shared with the generated CUDA source.
+pub(crate) mod exp_f64 {
+    pub const MIN: f64 = -708.0;
+    pub const MAX: f64 = 709.0;
+    pub const MAGIC: f64 = 6_755_399_441_055_744.0; // 1.5 * 2^52
+    pub const LN2_HI: f64 = 6.931_471_803_691_238_164_9e-1;
+    pub const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
+    pub const FACTORIALS: [f64; 12] = [
+        1.0,
+        1.0,
+        2.0,
+        6.0,
+        24.0,
+        120.0,
+        720.0,
+        5040.0,
+        40320.0,
+        362_880.0,
+        3_628_800.0,
+        39_916_800.0,
+    ];
+}
 
 #[cfg(test)]
 mod tests {

@@ -1,0 +1,405 @@
+//! The CUDA backend: the generated kernels compile with NVRTC, agree bit for bit with the CPU
+//! backend when compiled as host C++ (no GPU needed), and on a GPU when there is one.
+//!
+//! Missing tools skip loudly (`SKIPPED: ...`) unless required: `NEUROFUSE_REQUIRE_NVRTC=1`
+//! (NVRTC), `NEUROFUSE_REQUIRE_GXX=1` (g++), `NEUROFUSE_REQUIRE_CUDA=1` (a GPU).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use channels::ChannelSet;
+use gpu::cuda::{compile_source, cuda_source, CudaEngine, CudaError, CudaFloat, FloatTy};
+use gpu::{FloatEngine, KernelKind, Population, Real};
+
+const STEPS: usize = 400;
+const DT: f64 = 0.025;
+
+fn required(var: &str) -> bool {
+    std::env::var(var).is_ok_and(|v| v == "1")
+}
+
+/// Whether NVRTC is usable; a missing NVRTC fails the test when it is required.
+fn nvrtc_available() -> bool {
+    match gpu::cuda::nvrtc::load_nvrtc() {
+        Ok(()) => true,
+        Err(e) if required("NEUROFUSE_REQUIRE_NVRTC") => {
+            panic!("NEUROFUSE_REQUIRE_NVRTC=1 but {e} (run tools/install-nvrtc.sh)")
+        }
+        Err(e) => {
+            eprintln!("SKIPPED: {e} (run tools/install-nvrtc.sh)");
+            false
+        }
+    }
+}
+
+/// Every gate kind and function of the rate language, a negative power, a capacitance
+/// other than 1 and a leak: what no built-in channel set has.
+const CUSTOM: &str = r#"
+name = "custom_cuda"
+capacitance = 0.9
+
+[constants]
+VT = -60.0
+
+[[channel]]
+name = "na"
+conductance = 80.0
+reversal = 55.0
+
+[[channel.gate]]
+name = "m"
+power = 3
+alpha = "0.32 * vtrap(-(V - VT - 13), 4)"
+beta = "0.28 * 5 / exprel((V - VT - 40) / 5)"
+
+[[channel.gate]]
+name = "h"
+power = 1
+inf = "1 / (1 + exp((V + 62) / 6.5))"
+tau = "max(0.3, 1 + 10 * sqrt(abs(V + 60) / 40) * exp(-abs(V + 60) / 20))"
+
+[[channel]]
+name = "k"
+conductance = 25.0
+reversal = -85.0
+
+[[channel.gate]]
+name = "w"
+power = 2
+inf = "0.5 * (1 + tanh((V + 35) / 10))"
+tau = "min(8, 1 + 4 * (2 + tanh(V / 20))^-1)"
+
+[[channel]]
+name = "leak"
+conductance = 0.1
+reversal = -65.0
+"#;
+
+fn custom_set() -> ChannelSet {
+    ChannelSet::from_toml(CUSTOM, "custom_cuda.toml").unwrap()
+}
+
+/// Every built-in channel set and the custom one.
+fn all_sets() -> Vec<ChannelSet> {
+    let mut sets: Vec<ChannelSet> = channels::builtin_names()
+        .into_iter()
+        .map(|n| ChannelSet::builtin(n).unwrap())
+        .collect();
+    sets.push(custom_set());
+    sets
+}
+
+#[test]
+fn every_channel_set_compiles_with_nvrtc() {
+    if !nvrtc_available() {
+        return;
+    }
+    for set in all_sets() {
+        let ptx = compile_source(&cuda_source(&set))
+            .unwrap_or_else(|e| panic!("channel set {}: {e}", set.name));
+        for ty in FloatTy::ALL {
+            let entry = format!(".entry {}(", ty.forward_kernel());
+            assert!(ptx.contains(&entry), "{}: no {entry} in the PTX", set.name);
+        }
+        assert_exact_arithmetic(&set.name, &ptx);
+    }
+}
+
+/// Compiled with `--fmad=false` and without fast math: every add, subtract and multiply
+/// rounds on its own (`.rn`, which ptxas may not fuse), the only FMAs are the explicit ones,
+/// and nothing is approximate or flushes subnormals.
+fn assert_exact_arithmetic(name: &str, ptx: &str) {
+    for ty in ["f32", "f64"] {
+        assert!(ptx.contains(&format!("fma.rn.{ty}")), "{name}: no {ty} FMA");
+        for op in ["add", "sub", "mul", "div", "sqrt"] {
+            let loose = format!("{op}.{ty}");
+            assert!(!ptx.contains(&loose), "{name}: `{loose}` may be contracted");
+        }
+    }
+    for word in [".approx", ".ftz", "mad.f", "mad.rn"] {
+        assert!(!ptx.contains(word), "{name}: `{word}` in the PTX");
+    }
+}
+
+#[test]
+fn nvrtc_reports_compile_errors() {
+    if !nvrtc_available() {
+        return;
+    }
+    match compile_source("extern \"C\" __global__ void k() { undeclared_name = 1; }") {
+        Err(CudaError::Compile(log)) => assert!(log.contains("undeclared_name"), "{log}"),
+        other => panic!("expected a compile error, got {other:?}"),
+    }
+}
+
+/// A population spread over states and inputs, so every branch of the rates is exercised
+/// (the same as tests/kernels.rs).
+fn varied<R: Real>(engine: &FloatEngine<R>, n: usize) -> Population<R> {
+    let mut pop = engine.population(n, -65.0, 0.0);
+    for k in 0..n {
+        let u = k as f64 / n as f64;
+        pop.v[k] = R::from_f64(-90.0 + 130.0 * u);
+        pop.i_ext[k] = R::from_f64(-5.0 + 40.0 * ((k * 7919) % n) as f64 / n as f64);
+        pop.g_ext[k] = R::from_f64(((k * 31) % 17) as f64 * 0.1);
+        for (g, gate) in pop.gates.iter_mut().enumerate() {
+            gate[k] = R::from_f64(((k * (g + 3) * 104_729) % 1000) as f64 / 1000.0);
+        }
+    }
+    // Exactly the singular points of vtrap/exprel in the squid and Traub-Miles rates.
+    for (k, v) in [-40.0, -55.0, -50.0, -23.0, -48.0].into_iter().enumerate() {
+        pop.v[k] = R::from_f64(v);
+    }
+    pop
+}
+
+/// The CPU reference: the fastest kernel and the interpreter, which must agree already.
+fn cpu_reference<R: Real>(set: &ChannelSet) -> (Population<R>, Population<R>) {
+    let engine = FloatEngine::<R>::new(set, DT).unwrap();
+    let interpreted = FloatEngine::<R>::interpreted(set, DT).unwrap();
+    let start = varied(&engine, 1000);
+    let mut a = start.clone();
+    let mut b = start.clone();
+    for _ in 0..STEPS {
+        engine.step(&mut a);
+        interpreted.step(&mut b);
+    }
+    assert_same(set, "interpreted vs fastest CPU kernel", &b, &a);
+    assert!(
+        a.total_spikes() > 100,
+        "{}: the test population should spike",
+        set.name
+    );
+    (start, a)
+}
+
+fn assert_same<R: Real>(set: &ChannelSet, what: &str, got: &Population<R>, want: &Population<R>) {
+    let bits = |x: R| x.to_f64().to_bits();
+    for k in 0..want.len() {
+        assert_eq!(
+            bits(got.v[k]),
+            bits(want.v[k]),
+            "{} {} {what}: neuron {k}: V {:?}, CPU {:?}",
+            set.name,
+            R::NAME,
+            got.v[k],
+            want.v[k]
+        );
+        for g in 0..want.gates.len() {
+            assert_eq!(
+                bits(got.gates[g][k]),
+                bits(want.gates[g][k]),
+                "{} {} {what}: neuron {k}, gate {g}",
+                set.name,
+                R::NAME
+            );
+        }
+    }
+    assert_eq!(
+        got.spikes,
+        want.spikes,
+        "{} {} {what}: spikes",
+        set.name,
+        R::NAME
+    );
+}
+
+fn push_real<R: Real>(out: &mut Vec<u8>, x: R) {
+    match R::NAME {
+        "f32" => out.extend((x.to_f64() as f32).to_ne_bytes()),
+        _ => out.extend(x.to_f64().to_ne_bytes()),
+    }
+}
+
+fn population_file<R: Real>(set: &ChannelSet, pop: &Population<R>, steps: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    let size = if R::NAME == "f32" { 4u32 } else { 8 };
+    let header = [
+        size,
+        pop.len() as u32,
+        set.gates.len() as u32,
+        set.channels.len() as u32,
+        steps as u32,
+    ];
+    for h in header {
+        out.extend(h.to_ne_bytes());
+    }
+    // The CPU engine's step parameters, rounded the same way.
+    let params = [-DT, -DT / set.capacitance].map(R::from_f64);
+    for x in params.into_iter().chain([pop.threshold]) {
+        push_real(&mut out, x);
+    }
+    for c in &set.channels {
+        push_real(&mut out, R::from_f64(c.conductance));
+    }
+    for c in &set.channels {
+        push_real(&mut out, R::from_f64(c.reversal));
+    }
+    for xs in [&pop.v]
+        .into_iter()
+        .chain(&pop.gates)
+        .chain([&pop.i_ext, &pop.g_ext])
+    {
+        for &x in xs {
+            push_real(&mut out, x);
+        }
+    }
+    for &s in &pop.spikes {
+        out.extend(s.to_ne_bytes());
+    }
+    out
+}
+
+/// Reads the driver's output (v, gates, spikes) into a copy of `start`.
+fn read_result<R: Real>(bytes: &[u8], start: &Population<R>) -> Population<R> {
+    let size = if R::NAME == "f32" { 4 } else { 8 };
+    let n = start.len();
+    let ng = start.gates.len();
+    assert_eq!(
+        bytes.len(),
+        (1 + ng) * n * size + 4 * n,
+        "driver output size"
+    );
+    let real = |i: usize| -> R {
+        let b = &bytes[i * size..(i + 1) * size];
+        match size {
+            4 => R::from_f64(f32::from_ne_bytes(b.try_into().unwrap()) as f64),
+            _ => R::from_f64(f64::from_ne_bytes(b.try_into().unwrap())),
+        }
+    };
+    let mut pop = start.clone();
+    pop.v = (0..n).map(real).collect();
+    for g in 0..ng {
+        pop.gates[g] = (0..n).map(|k| real((1 + g) * n + k)).collect();
+    }
+    let base = (1 + ng) * n * size;
+    pop.spikes = (0..n)
+        .map(|k| u32::from_ne_bytes(bytes[base + 4 * k..base + 4 * k + 4].try_into().unwrap()))
+        .collect();
+    pop
+}
+
+/// Builds the host driver around the generated source of `set`, or says why it cannot.
+fn build_host_driver(set: &ChannelSet, dir: &Path) -> Option<PathBuf> {
+    let gxx = std::env::var("CXX").unwrap_or_else(|_| "g++".into());
+    if Command::new(&gxx).arg("--version").output().is_err() {
+        assert!(
+            !required("NEUROFUSE_REQUIRE_GXX"),
+            "NEUROFUSE_REQUIRE_GXX=1 but {gxx} cannot be run"
+        );
+        eprintln!("SKIPPED: {gxx} not found, the host build of the CUDA kernels is not checked");
+        return None;
+    }
+    std::fs::write(dir.join("kernels.cu"), cuda_source(set)).unwrap();
+    let driver = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cuda/host_driver.cpp");
+    let exe = dir.join("host_driver");
+    // -ffp-contract=off: the CPU backend never fuses a multiply and an add on its own.
+    let out = Command::new(&gxx)
+        .args([
+            "-std=c++17",
+            "-O2",
+            "-ffp-contract=off",
+            "-Wall",
+            "-Werror",
+            "-I",
+        ])
+        .arg(dir)
+        .arg(&driver)
+        .arg("-o")
+        .arg(&exe)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}: g++ failed:\n{}",
+        set.name,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(exe)
+}
+
+fn host_agrees<R: Real>(set: &ChannelSet, exe: &Path, dir: &Path) {
+    let (start, want) = cpu_reference::<R>(set);
+    let (input, output) = (
+        dir.join(format!("in_{}", R::NAME)),
+        dir.join(format!("out_{}", R::NAME)),
+    );
+    std::fs::write(&input, population_file(set, &start, STEPS)).unwrap();
+    let run = Command::new(exe).arg(&input).arg(&output).output().unwrap();
+    assert!(
+        run.status.success(),
+        "{}: host driver failed: {}",
+        set.name,
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let got = read_result(&std::fs::read(&output).unwrap(), &start);
+    assert_same(set, "host-compiled CUDA source", &got, &want);
+}
+
+#[test]
+fn host_compiled_kernels_equal_the_cpu_backend() {
+    for set in all_sets() {
+        let dir = tempfile::tempdir().unwrap();
+        let Some(exe) = build_host_driver(&set, dir.path()) else {
+            return;
+        };
+        host_agrees::<f32>(&set, &exe, dir.path());
+        host_agrees::<f64>(&set, &exe, dir.path());
+    }
+}
+
+#[test]
+fn the_custom_set_is_interpreted_on_the_cpu() {
+    // So the host comparison above covers the interpreter as the fastest kernel too.
+    let engine = FloatEngine::<f64>::new(&custom_set(), DT).unwrap();
+    assert_eq!(engine.kernel_kind(), KernelKind::Interpreted);
+}
+
+fn device_agrees<R: CudaFloat>(set: &ChannelSet, engine: &CudaEngine<R>) {
+    let (start, want) = cpu_reference::<R>(set);
+    let mut got = start.clone();
+    engine.run_population(&mut got, STEPS).unwrap();
+    assert_same(set, &format!("GPU ({})", engine.device_name()), &got, &want);
+}
+
+#[test]
+fn gpu_kernels_equal_the_cpu_backend_or_no_device_is_a_clear_error() {
+    let set = ChannelSet::builtin("hh_squid").unwrap();
+    let first = std::panic::catch_unwind(|| CudaEngine::<f32>::new(&set, DT).map(|_| ()))
+        .unwrap_or_else(|_| {
+            panic!("creating a CUDA engine panicked instead of returning an error")
+        });
+    match first {
+        Err(CudaError::NoDevice(why)) => {
+            let message = CudaError::NoDevice(why.clone()).to_string();
+            assert!(message.starts_with("no CUDA device: "), "{message}");
+            assert!(!why.is_empty());
+            assert!(
+                !required("NEUROFUSE_REQUIRE_CUDA"),
+                "NEUROFUSE_REQUIRE_CUDA=1 but {message}"
+            );
+            eprintln!("SKIPPED: {message}; the kernels were not run on a GPU");
+            // The same answer every time, for both types.
+            assert!(matches!(
+                CudaEngine::<f64>::new(&set, DT),
+                Err(CudaError::NoDevice(_))
+            ));
+        }
+        Err(CudaError::NoNvrtc(_)) => assert!(!nvrtc_available(), "NVRTC loads after all"),
+        Err(e) => panic!("a GPU is present but the engine failed: {e}"),
+        Ok(()) => {
+            for set in all_sets() {
+                device_agrees::<f32>(&set, &CudaEngine::new(&set, DT).unwrap());
+                device_agrees::<f64>(&set, &CudaEngine::new(&set, DT).unwrap());
+            }
+        }
+    }
+}
+
+#[test]
+fn a_bad_time_step_is_refused_before_looking_for_a_device() {
+    let set = ChannelSet::builtin("hh_squid").unwrap();
+    assert!(matches!(
+        CudaEngine::<f32>::new(&set, 0.0),
+        Err(CudaError::Invalid(m)) if m.contains("time step")
+    ));
+}
