@@ -115,6 +115,7 @@ pub struct GradNetwork<R: GradReal> {
     defaults: Params<R>,
     surrogate: Surrogate,
     memory_budget: usize,
+    reset: Option<R>,
 }
 
 impl<R: GradReal> GradNetwork<R> {
@@ -210,6 +211,7 @@ impl<R: GradReal> GradNetwork<R> {
             },
             surrogate: Surrogate::None,
             memory_budget: 256 << 20,
+            reset: net.reset_mv.map(R::from_f64),
         })
     }
 
@@ -340,6 +342,12 @@ impl<R: GradReal> GradNetwork<R> {
                 .filter(|(_, &c)| c != 0)
                 .map(|(i, _)| i as u32),
         );
+        if let Some(reset) = self.reset {
+            for &j in &sc.spiked {
+                state[j as usize] = reset;
+            }
+        }
+        let s = &mut state[n * (1 + self.gates)..];
         for (r, &d) in self.decay.iter().enumerate() {
             for x in &mut s[r * n..(r + 1) * n] {
                 *x = *x * d;
@@ -412,6 +420,12 @@ impl<R: GradReal> GradNetwork<R> {
                 let (lam_vx, lam_s) = lam.split_at_mut(n * (1 + self.gates));
                 loss.d_voltage(t, &after[..n], &mut lam_vx[..n]);
                 let spiked = &traj.raster.ticks[t];
+                if self.reset.is_some() {
+                    // The potential after a reset is a constant.
+                    for &j in spiked {
+                        lam_vx[j as usize] = R::default();
+                    }
+                }
                 accumulate_weights(&self.fanout, spiked, lam_s, n, &mut grads.weight);
                 let inputs = stimulus.at(t);
                 accumulate_weights(
@@ -421,7 +435,7 @@ impl<R: GradReal> GradNetwork<R> {
                     n,
                     &mut grads.input_weight,
                 );
-                self.surrogate_term(p, t, before, after, lam_s, loss, &mut lam_vx[..n]);
+                self.surrogate_term(p, t, before, after, spiked, lam_s, loss, &mut lam_vx[..n]);
                 for (r, &d) in self.decay.iter().enumerate() {
                     for l in &mut lam_s[r * n..(r + 1) * n] {
                         *l = *l * d;
@@ -480,6 +494,7 @@ impl<R: GradReal> GradNetwork<R> {
         t: usize,
         before: &[R],
         after: &[R],
+        spiked: &[u32],
         lam_s: &[R],
         loss: &dyn Loss<R>,
         lam_v: &mut [R],
@@ -489,10 +504,21 @@ impl<R: GradReal> GradNetwork<R> {
         };
         let threshold = self.consts.threshold.to_f64();
         let n = self.neurons;
+        let mut reset = vec![false; if self.reset.is_some() { n } else { 0 }];
+        for &j in spiked {
+            if let Some(r) = reset.get_mut(j as usize) {
+                *r = true;
+            }
+        }
         for j in 0..n {
-            let (v0, v1) = (before[j].to_f64(), after[j].to_f64());
+            let (v0, mut v1) = (before[j].to_f64(), after[j].to_f64());
             if v0 >= threshold {
                 continue;
+            }
+            // A reset neuron's potential before the reset is not kept; it crossed, so the
+            // pseudo-derivative is taken at the threshold (its peak).
+            if reset.get(j) == Some(&true) {
+                v1 = threshold;
             }
             let pseudo = 1.0 / (1.0 + slope * (v1 - threshold).abs()).powi(2);
             let mut effect = loss.d_spike(t, j);
