@@ -13,4 +13,5 @@ pub mod neuron;
 pub mod plot;
 pub mod power;
 pub mod trace;
+pub mod training;
 pub mod verilog;

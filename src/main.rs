@@ -110,6 +110,34 @@ enum Command {
         #[arg(long, default_value_t = 3)]
         repeat: usize,
     },
+    /// Train the digits classifier (HH, and LIF for comparison) on the float reference,
+    /// export it for the compiler, and measure accuracy against input noise
+    Train {
+        /// Where the trained networks (safetensors + manifest), tables and plots go
+        #[arg(long, default_value = "neurofuse-train")]
+        out: PathBuf,
+        #[arg(long, default_value_t = 10)]
+        epochs: usize,
+        /// Hidden HH neurons
+        #[arg(long, default_value_t = 64)]
+        hidden: usize,
+        /// Worker threads (default: every core)
+        #[arg(long)]
+        threads: Option<usize>,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Skip the LIF comparison model
+        #[arg(long)]
+        no_lif: bool,
+        /// Train on only the first N training images (a quick run; the validation and test
+        /// sets stay whole)
+        #[arg(long, value_name = "N")]
+        train_images: Option<usize>,
+        /// Input-noise levels of the robustness table (standard deviations of Gaussian
+        /// noise on pixel intensities in 0..1)
+        #[arg(long, value_delimiter = ',', default_value = "0,0.1,0.2,0.3,0.4,0.5")]
+        noise: Vec<f64>,
+    },
     /// The built-in example: the reference neuron on every engine, compared with NEURON
     Demo {
         /// Where traces and plots go
@@ -373,6 +401,40 @@ fn run(cli: Cli) -> Result<()> {
                 .collect::<Result<Vec<_>>>()?;
             println!("{}", median(runs));
             Ok(())
+        }
+        Command::Train {
+            out,
+            epochs,
+            hidden,
+            threads,
+            seed,
+            no_lif,
+            train_images,
+            noise,
+        } => {
+            if epochs == 0 || hidden == 0 {
+                bail!("--epochs and --hidden must be at least 1");
+            }
+            if train_images == Some(0) {
+                bail!("--train-images must be at least 1");
+            }
+            if let Some(bad) = noise.iter().find(|s| !(s.is_finite() && **s >= 0.0)) {
+                bail!("--noise: {bad} is not a standard deviation (expected a number >= 0)");
+            }
+            let threads = threads
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+            neurofuse::training::run(
+                &out,
+                &neurofuse::training::Options {
+                    epochs,
+                    hidden,
+                    threads,
+                    seed,
+                    lif: !no_lif,
+                    train_images,
+                    noise_levels: noise,
+                },
+            )
         }
         Command::Demo { out } => demo::run(&out),
         Command::Chip { config } => neurofuse::chip::run(&config),

@@ -31,9 +31,9 @@ pub struct TrainConfig {
 impl Default for TrainConfig {
     fn default() -> Self {
         TrainConfig {
-            epochs: 8,
+            epochs: 10,
             batch: 32,
-            lr_weight: 2e-3,
+            lr_weight: 3e-3,
             lr_bias: 5e-3,
             lr_decay: 0.8,
             logit_scale: 1.0,
@@ -53,20 +53,18 @@ pub enum Progress {
         total: usize,
         loss: f64,
     },
-    /// An epoch ended; accuracy on the test set (float reference).
-    Epoch {
-        epoch: usize,
-        train_loss: f64,
-        train_accuracy: f64,
-        test_accuracy: f64,
-    },
+    /// An epoch ended (accuracies of the float reference, f64).
+    Epoch(EpochRecord),
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EpochRecord {
     pub epoch: usize,
     pub train_loss: f64,
+    /// On the training samples, during the epoch (parameters changing, f32).
     pub train_accuracy: f64,
+    /// Selects the epoch kept.
+    pub validation_accuracy: f64,
     pub test_accuracy: f64,
 }
 
@@ -194,15 +192,25 @@ pub fn apply(net: &mut Network, p: &Params<f64>) {
     net.bias.clone_from(&p.bias);
 }
 
-/// Trains `net` (built from `spec`) in place; returns one record per epoch.
+/// The samples a training run sees.
+pub struct DataSplit<'a> {
+    pub train: &'a [Sample],
+    /// Picks the epoch whose parameters are kept.
+    pub validation: &'a [Sample],
+    /// Only reported.
+    pub test: &'a [Sample],
+}
+
+/// Trains `net` (built from `spec`) in place, leaving it with the parameters of the epoch
+/// with the best validation accuracy (the first of equals); returns one record per epoch.
 pub fn train(
     net: &mut Network,
     spec: &ClassifierSpec,
     cfg: &TrainConfig,
-    train_set: &[Sample],
-    test_set: &[Sample],
+    data: &DataSplit,
     progress: &mut dyn FnMut(Progress),
 ) -> Vec<EpochRecord> {
+    let train_set = data.train;
     let mut engine = GradNetwork::<f32>::new(net, spec.dt_ms).expect("a valid classifier network");
     engine.set_surrogate(Surrogate::FastSigmoid {
         slope: cfg.surrogate_slope,
@@ -225,7 +233,8 @@ pub fn train(
         .collect();
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
     let mut order: Vec<usize> = (0..stimuli.len()).collect();
-    let mut records = Vec::new();
+    let mut records: Vec<EpochRecord> = Vec::new();
+    let mut best = master.clone();
     for epoch in 1..=cfg.epochs {
         order.shuffle(&mut rng);
         let (mut loss_sum, mut right, mut done) = (0.0, 0usize, 0usize);
@@ -269,17 +278,31 @@ pub fn train(
             epoch,
             train_loss: loss_sum / stimuli.len() as f64,
             train_accuracy: right as f64 / stimuli.len() as f64,
-            test_accuracy: accuracy(net, spec, test_set, None, cfg.threads),
+            validation_accuracy: accuracy(net, spec, data.validation, None, cfg.threads),
+            test_accuracy: accuracy(net, spec, data.test, None, cfg.threads),
         };
-        progress(Progress::Epoch {
-            epoch,
-            train_loss: record.train_loss,
-            train_accuracy: record.train_accuracy,
-            test_accuracy: record.test_accuracy,
-        });
+        if records
+            .iter()
+            .all(|r| r.validation_accuracy < record.validation_accuracy)
+        {
+            best.clone_from(&master);
+        }
+        progress(Progress::Epoch(record.clone()));
         records.push(record);
     }
+    apply(net, &best);
     records
+}
+
+/// The epoch [`train`] kept.
+pub fn kept(records: &[EpochRecord]) -> Option<&EpochRecord> {
+    records.iter().reduce(|a, b| {
+        if b.validation_accuracy > a.validation_accuracy {
+            b
+        } else {
+            a
+        }
+    })
 }
 
 fn to_f32(p: &Params<f64>) -> Params<f32> {

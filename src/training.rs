@@ -1,0 +1,238 @@
+//! `neurofuse train`: trains the digits classifier (HH, and LIF for comparison) on the float
+//! reference's gradients, exports it for the compiler, and measures robustness to noise.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use serde_json::json;
+use train::classifier::ClassifierSpec;
+use train::digits::{self, Sample};
+use train::export::{self, Population};
+use train::fit::{self, DataSplit, EpochRecord, Progress, TrainConfig};
+
+pub struct Options {
+    pub epochs: usize,
+    pub hidden: usize,
+    pub threads: usize,
+    pub seed: u64,
+    pub lif: bool,
+    /// Train on only this many training images.
+    pub train_images: Option<usize>,
+    pub noise_levels: Vec<f64>,
+}
+
+/// Held out: 20 % of the images for the test set, then 10 % of the rest for validation.
+pub fn split() -> (Vec<Sample>, Vec<Sample>, Vec<Sample>) {
+    let all = digits::load();
+    let (rest, test) = digits::split(&all, 0.2, 1);
+    let (train, validation) = digits::split(&rest, 0.1, 2);
+    (train, validation, test)
+}
+
+struct Trained {
+    label: &'static str,
+    spec: ClassifierSpec,
+    net: network::Network,
+    records: Vec<EpochRecord>,
+}
+
+pub fn run(out: &Path, o: &Options) -> Result<()> {
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let (mut train_set, validation, test) = split();
+    if let Some(n) = o.train_images {
+        train_set.truncate(n);
+    }
+    println!(
+        "digits: {} training, {} validation, {} test images (8x8, UCI via scikit-learn)",
+        train_set.len(),
+        validation.len(),
+        test.len()
+    );
+    let data = DataSplit {
+        train: &train_set,
+        validation: &validation,
+        test: &test,
+    };
+    let cfg = TrainConfig {
+        epochs: o.epochs,
+        threads: o.threads.max(1),
+        seed: o.seed,
+        ..TrainConfig::default()
+    };
+    let mut models = vec![("hh", ClassifierSpec::digits())];
+    if o.lif {
+        models.push(("lif", ClassifierSpec::digits_lif()));
+    }
+    let mut trained = Vec::new();
+    for (label, spec) in models {
+        let spec = ClassifierSpec {
+            hidden: o.hidden,
+            seed: o.seed,
+            ..spec
+        };
+        trained.push(train_one(label, spec, &cfg, &data, out)?);
+    }
+    noise_report(out, &trained, &test, o)?;
+    plot_training(out, &trained)?;
+    println!("outputs in {}", out.display());
+    Ok(())
+}
+
+fn train_one(
+    label: &'static str,
+    spec: ClassifierSpec,
+    cfg: &TrainConfig,
+    data: &DataSplit,
+    out: &Path,
+) -> Result<Trained> {
+    let mut net = spec.build().map_err(anyhow::Error::msg)?;
+    println!(
+        "training {label}: {} inputs -> {} hidden -> {} outputs ({}), {} synapses, {} ms per image",
+        spec.inputs,
+        spec.hidden,
+        spec.classes,
+        spec.neuron,
+        net.synapses.len() + net.input_synapses.len(),
+        spec.ticks as f64 * spec.dt_ms
+    );
+    let total = (cfg.epochs * data.train.len()) as u64;
+    let bar = indicatif::ProgressBar::new(total).with_style(
+        indicatif::ProgressStyle::with_template(
+            "{prefix} {bar:36} {pos}/{len} images {elapsed}<{eta} {msg}",
+        )
+        .expect("a valid template"),
+    );
+    bar.set_prefix(label);
+    let per_epoch = data.train.len() as u64;
+    let records = fit::train(&mut net, &spec, cfg, data, &mut |p| match p {
+        Progress::Batch {
+            epoch, done, loss, ..
+        } => {
+            bar.set_position((epoch as u64 - 1) * per_epoch + done as u64);
+            bar.set_message(format!("epoch {epoch} loss {loss:.3}"));
+        }
+        // `suspend`, not `println`: the line must reach logs too, where no bar is drawn.
+        Progress::Epoch(r) => bar.suspend(|| {
+            println!(
+                "{label} epoch {:>2}: loss {:.3}  train {:.1} %  validation {:.1} %  test {:.1} %",
+                r.epoch,
+                r.train_loss,
+                100.0 * r.train_accuracy,
+                100.0 * r.validation_accuracy,
+                100.0 * r.test_accuracy
+            )
+        }),
+    });
+    bar.finish_and_clear();
+    let kept = fit::kept(&records).context("no epoch was trained (--epochs 0)")?;
+    println!(
+        "{label}: kept epoch {} (validation {:.1} %): test accuracy {:.1} % on {} images",
+        kept.epoch,
+        100.0 * kept.validation_accuracy,
+        100.0 * kept.test_accuracy,
+        data.test.len()
+    );
+    let populations = vec![
+        Population {
+            name: "hidden".into(),
+            first: 0,
+            count: spec.hidden,
+        },
+        Population {
+            name: "output".into(),
+            first: spec.first_output(),
+            count: spec.classes,
+        },
+    ];
+    let task = json!({
+        "task": "digits",
+        "classifier": spec,
+        "decision": "output neuron with the most spikes, ties to the earliest first spike",
+        "encoding": "regular spike trains, rate = pixel / 16 * max_rate_hz, golden-ratio phases",
+        "split": {"test_fraction": 0.2, "test_seed": 1, "validation_fraction": 0.1, "validation_seed": 2},
+        "training": cfg,
+        "kept_epoch": kept.epoch,
+        "test_accuracy": kept.test_accuracy,
+    });
+    export::save(&net, &out.join(label), spec.dt_ms, populations, task)?;
+    Ok(Trained {
+        label,
+        spec,
+        net,
+        records,
+    })
+}
+
+fn noise_report(out: &Path, models: &[Trained], test: &[Sample], o: &Options) -> Result<()> {
+    println!("accuracy on the test set against input noise (Gaussian, on intensities 0..1):");
+    let mut header = "sigma".to_string();
+    for m in models {
+        header += &format!(",{}", m.label);
+    }
+    let mut csv = vec![header.clone()];
+    println!("  {}", header.replace(',', "\t"));
+    let mut series: Vec<(String, Vec<(f64, f64)>)> = models
+        .iter()
+        .map(|m| (m.label.to_uppercase(), Vec::new()))
+        .collect();
+    for &sigma in &o.noise_levels {
+        let mut row = format!("{sigma}");
+        for (k, m) in models.iter().enumerate() {
+            let noise = (sigma > 0.0).then_some((sigma, o.seed));
+            let acc = fit::accuracy(&m.net, &m.spec, test, noise, o.threads.max(1));
+            row += &format!(",{acc:.4}");
+            series[k].1.push((sigma, 100.0 * acc));
+        }
+        println!("  {}", row.replace(',', "\t"));
+        csv.push(row);
+    }
+    let path = out.join("noise.csv");
+    std::fs::write(&path, csv.join("\n") + "\n")
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    crate::plot::curves(
+        &out.join("noise.svg"),
+        "Digits: test accuracy against input noise",
+        ("noise sigma (intensity)", "accuracy (%)"),
+        0.0..100.0,
+        &series,
+    )
+}
+
+fn plot_training(out: &Path, models: &[Trained]) -> Result<()> {
+    let mut series = Vec::new();
+    for m in models {
+        for (what, f) in [
+            (
+                "validation",
+                (|r: &EpochRecord| r.validation_accuracy) as fn(&EpochRecord) -> f64,
+            ),
+            ("test", |r: &EpochRecord| r.test_accuracy),
+        ] {
+            series.push((
+                format!("{} {what}", m.label.to_uppercase()),
+                m.records
+                    .iter()
+                    .map(|r| (r.epoch as f64, 100.0 * f(r)))
+                    .collect(),
+            ));
+        }
+    }
+    let summary = json!({
+        "models": models.iter().map(|m| json!({
+            "model": m.label,
+            "classifier": m.spec,
+            "epochs": m.records,
+            "kept": fit::kept(&m.records),
+        })).collect::<Vec<_>>(),
+    });
+    let path = out.join("training.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&summary)? + "\n")
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    crate::plot::curves(
+        &out.join("training.svg"),
+        "Digits: accuracy per epoch",
+        ("epoch", "accuracy (%)"),
+        0.0..100.0,
+        &series,
+    )
+}
