@@ -113,6 +113,10 @@ enum Command {
     /// Train the digits classifier (HH, and LIF for comparison) on the float reference,
     /// export it for the compiler, and measure accuracy against input noise
     Train {
+        /// digits: 8x8 handwritten digits, rate-coded; order: which of two input spikes came
+        /// first (only timing tells)
+        #[arg(long, value_enum, default_value = "digits")]
+        task: TaskArg,
         /// Where the trained networks (safetensors + manifest), tables and plots go
         #[arg(long, default_value = "neurofuse-train")]
         out: PathBuf,
@@ -300,6 +304,12 @@ enum Workload {
     B3,
 }
 
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum TaskArg {
+    Digits,
+    Order,
+}
+
 fn load_channels(spec: Option<&str>) -> Result<ChannelSet> {
     Ok(match spec {
         None => ChannelSet::builtin("hh_squid")?,
@@ -403,6 +413,7 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Train {
+            task,
             out,
             epochs,
             hidden,
@@ -426,6 +437,10 @@ fn run(cli: Cli) -> Result<()> {
             neurofuse::training::run(
                 &out,
                 &neurofuse::training::Options {
+                    task: match task {
+                        TaskArg::Digits => neurofuse::training::Task::Digits,
+                        TaskArg::Order => neurofuse::training::Task::Order,
+                    },
                     epochs,
                     hidden,
                     threads,

@@ -1,5 +1,6 @@
-//! `neurofuse train`: trains the digits classifier (HH, and LIF for comparison) on the float
-//! reference's gradients, exports it for the compiler, and measures robustness to noise.
+//! `neurofuse train`: trains a classifier (HH, and LIF for comparison) on the float
+//! reference's gradients and exports it for the compiler. Tasks: the digits (rate-coded
+//! images; also accuracy against input noise) and `order` (which of two spikes came first).
 
 use std::path::Path;
 
@@ -8,9 +9,16 @@ use serde_json::json;
 use train::classifier::ClassifierSpec;
 use train::digits::{self, Sample};
 use train::export::{self, Population};
-use train::fit::{self, DataSplit, EpochRecord, Progress, TrainConfig};
+use train::fit::{self, DataSplit, EpochRecord, Example, Progress, TrainConfig};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Task {
+    Digits,
+    Order,
+}
 
 pub struct Options {
+    pub task: Task,
     pub epochs: usize,
     pub hidden: usize,
     pub threads: usize,
@@ -21,7 +29,8 @@ pub struct Options {
     pub noise_levels: Vec<f64>,
 }
 
-/// Held out: 20 % of the images for the test set, then 10 % of the rest for validation.
+/// Digits held out: 20 % of the images for the test set, then 10 % of the rest for
+/// validation.
 pub fn split() -> (Vec<Sample>, Vec<Sample>, Vec<Sample>) {
     let all = digits::load();
     let (rest, test) = digits::split(&all, 0.2, 1);
@@ -36,23 +45,11 @@ struct Trained {
     records: Vec<EpochRecord>,
 }
 
+/// Examples of order: training, validation and test sets from separate seeds.
+const ORDER_SIZES: (usize, usize, usize) = (800, 100, 300);
+
 pub fn run(out: &Path, o: &Options) -> Result<()> {
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
-    let (mut train_set, validation, test) = split();
-    if let Some(n) = o.train_images {
-        train_set.truncate(n);
-    }
-    println!(
-        "digits: {} training, {} validation, {} test images (8x8, UCI via scikit-learn)",
-        train_set.len(),
-        validation.len(),
-        test.len()
-    );
-    let data = DataSplit {
-        train: &train_set,
-        validation: &validation,
-        test: &test,
-    };
     let cfg = TrainConfig {
         epochs: o.epochs,
         threads: o.threads.max(1),
@@ -63,16 +60,55 @@ pub fn run(out: &Path, o: &Options) -> Result<()> {
     if o.lif {
         models.push(("lif", ClassifierSpec::digits_lif()));
     }
+    let (train_images, _, test_images) = split();
     let mut trained = Vec::new();
-    for (label, spec) in models {
-        let spec = ClassifierSpec {
+    for (label, neuron) in models {
+        let neuron = ClassifierSpec {
             hidden: o.hidden,
             seed: o.seed,
-            ..spec
+            ..neuron
         };
-        trained.push(train_one(label, spec, &cfg, &data, out)?);
+        let (spec, train_set, validation, test) = match o.task {
+            Task::Digits => {
+                let (mut train_set, validation, test) = split();
+                if let Some(n) = o.train_images {
+                    train_set.truncate(n);
+                }
+                let ex = |s: &[Sample]| train::classifier::digit_examples(&neuron, s, None);
+                (neuron.clone(), ex(&train_set), ex(&validation), ex(&test))
+            }
+            Task::Order => {
+                let spec = train::order::spec(neuron);
+                let (n_train, n_val, n_test) = ORDER_SIZES;
+                let n_train = o.train_images.map_or(n_train, |n| n.min(n_train));
+                let ex = |n, seed| train::order::examples(&spec, n, seed);
+                let sets = (ex(n_train, 11), ex(n_val, 12), ex(n_test, 13));
+                (spec, sets.0, sets.1, sets.2)
+            }
+        };
+        if trained.is_empty() {
+            println!(
+                "{}: {} training, {} validation, {} test examples",
+                match o.task {
+                    Task::Digits => "digits (8x8, UCI via scikit-learn)",
+                    Task::Order => "order (which of two input spikes came first)",
+                },
+                train_set.len(),
+                validation.len(),
+                test.len()
+            );
+        }
+        let data = DataSplit {
+            train: &train_set,
+            validation: &validation,
+            test: &test,
+        };
+        trained.push(train_one(label, spec, o.task, &cfg, &data, out)?);
     }
-    noise_report(out, &trained, &test, o)?;
+    if o.task == Task::Digits && !o.noise_levels.is_empty() {
+        noise_report(out, &trained, &test_images, o)?;
+    }
+    drop(train_images);
     plot_training(out, &trained)?;
     println!("outputs in {}", out.display());
     Ok(())
@@ -81,6 +117,7 @@ pub fn run(out: &Path, o: &Options) -> Result<()> {
 fn train_one(
     label: &'static str,
     spec: ClassifierSpec,
+    task: Task,
     cfg: &TrainConfig,
     data: &DataSplit,
     out: &Path,
@@ -145,11 +182,17 @@ fn train_one(
         },
     ];
     let task = json!({
-        "task": "digits",
+        "task": match task { Task::Digits => "digits", Task::Order => "order" },
         "classifier": spec,
         "decision": "output neuron with the most spikes, ties to the earliest first spike",
-        "encoding": "regular spike trains, rate = pixel / 16 * max_rate_hz, golden-ratio phases",
-        "split": {"test_fraction": 0.2, "test_seed": 1, "validation_fraction": 0.1, "validation_seed": 2},
+        "encoding": match task {
+            Task::Digits => "regular spike trains, rate = pixel / 16 * max_rate_hz, golden-ratio phases",
+            Task::Order => "input 0 (A) and input 1 (B) fire once each; class 0: A first",
+        },
+        "split": match task {
+            Task::Digits => json!({"test_fraction": 0.2, "test_seed": 1, "validation_fraction": 0.1, "validation_seed": 2}),
+            Task::Order => json!({"sizes": ORDER_SIZES, "seeds": [11, 12, 13]}),
+        },
         "training": cfg,
         "kept_epoch": kept.epoch,
         "test_accuracy": kept.test_accuracy,
@@ -179,7 +222,8 @@ fn noise_report(out: &Path, models: &[Trained], test: &[Sample], o: &Options) ->
         let mut row = format!("{sigma}");
         for (k, m) in models.iter().enumerate() {
             let noise = (sigma > 0.0).then_some((sigma, o.seed));
-            let acc = fit::accuracy(&m.net, &m.spec, test, noise, o.threads.max(1));
+            let examples: Vec<Example> = train::classifier::digit_examples(&m.spec, test, noise);
+            let acc = fit::accuracy(&m.net, &m.spec, &examples, o.threads.max(1));
             row += &format!(",{acc:.4}");
             series[k].1.push((sigma, 100.0 * acc));
         }

@@ -153,7 +153,9 @@ mod tests {
             ("vtrap", |x| D::vtrap(x, D::from_f64(10.0))),
             ("tanh", |x| D::tanh(x * D::from_f64(0.05))),
             ("sqrt", |x| D::sqrt(x * x + D::from_f64(1.0))),
-            ("powi", |x| D::powi(x * D::from_f64(0.1), -3)),
+            ("powi", |x| {
+                D::powi(x * D::from_f64(0.1) + D::from_f64(5.0), -3)
+            }),
             ("div", |x| {
                 D::from_f64(1.0) / (D::exp(-x) + D::from_f64(1.0))
             }),

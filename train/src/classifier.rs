@@ -6,12 +6,13 @@
 //! going to the earliest first spike; a silent output layer is a wrong answer.
 
 use channels::ChannelSet;
-use network::{Network, Receptor, ReceptorKind, Stimulus};
+use network::{Network, Receptor, ReceptorKind};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::encode::RateCode;
+use crate::fit::Example;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ClassifierSpec {
@@ -161,21 +162,36 @@ impl Readout {
     }
 }
 
-/// The stimulus for `pixels` (0..=max), optionally with Gaussian intensity noise.
-pub fn stimulus(
+/// Digit images as examples: rate-coded, optionally with Gaussian intensity noise of
+/// standard deviation `sigma` (seeded per image, so every model sees the same noise).
+pub fn digit_examples(
     spec: &ClassifierSpec,
-    pixels: &[u8],
-    max: u8,
-    noise: Option<(f64, &mut ChaCha8Rng)>,
-) -> Stimulus {
-    let intensities = match noise {
-        Some((sigma, rng)) => crate::encode::noisy_intensities(pixels, max, sigma, rng),
-        None => pixels
-            .iter()
-            .map(|&p| f64::from(p) / f64::from(max))
-            .collect(),
-    };
-    spec.code().encode(&intensities)
+    samples: &[crate::digits::Sample],
+    noise: Option<(f64, u64)>,
+) -> Vec<Example> {
+    samples
+        .iter()
+        .enumerate()
+        .map(|(k, s)| {
+            let max = crate::digits::PIXEL_MAX;
+            let intensities = match noise {
+                Some((sigma, seed)) => {
+                    let mut rng =
+                        ChaCha8Rng::seed_from_u64(seed ^ (k as u64).wrapping_mul(0x9E37_79B9));
+                    crate::encode::noisy_intensities(&s.pixels, max, sigma, &mut rng)
+                }
+                None => s
+                    .pixels
+                    .iter()
+                    .map(|&p| f64::from(p) / f64::from(max))
+                    .collect(),
+            };
+            Example {
+                stimulus: spec.code().encode(&intensities),
+                label: s.label as usize,
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

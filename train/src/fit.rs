@@ -9,7 +9,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::adam::Adam;
 use crate::classifier::{ClassifierSpec, Readout};
-use crate::digits::{Sample, PIXEL_MAX};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TrainConfig {
@@ -156,33 +155,24 @@ pub fn parallel_map<T: Sync, U: Send>(
     })
 }
 
-/// Fraction of `samples` the network (in f64, the float reference) classifies right; with
-/// `noise`, Gaussian intensity noise of that standard deviation (seeded per sample).
-pub fn accuracy(
-    net: &Network,
-    spec: &ClassifierSpec,
-    samples: &[Sample],
-    noise: Option<(f64, u64)>,
-    threads: usize,
-) -> f64 {
+/// One input pattern and its class.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Example {
+    pub stimulus: Stimulus,
+    pub label: usize,
+}
+
+/// Fraction of `examples` the network (in f64, the float reference) classifies right.
+pub fn accuracy(net: &Network, spec: &ClassifierSpec, examples: &[Example], threads: usize) -> f64 {
     let engine = GradNetwork::<f64>::new(net, spec.dt_ms).expect("a valid classifier network");
     let params = engine.params();
-    let indexed: Vec<(usize, &Sample)> = samples.iter().enumerate().collect();
-    let right = parallel_map(&indexed, threads, |(k, s)| {
-        let stim = match noise {
-            Some((sigma, seed)) => {
-                let mut rng = ChaCha8Rng::seed_from_u64(seed ^ (*k as u64).wrapping_mul(0x9E37));
-                crate::classifier::stimulus(spec, &s.pixels, PIXEL_MAX, Some((sigma, &mut rng)))
-            }
-            None => crate::classifier::stimulus(spec, &s.pixels, PIXEL_MAX, None),
-        };
+    let right = parallel_map(examples, threads, |e| {
         let traj = engine
-            .forward(&params, &stim, spec.ticks, |_, _| {})
+            .forward(&params, &e.stimulus, spec.ticks, |_, _| {})
             .expect("matching shapes");
-        Readout::of(&traj.raster.ticks, spec.first_output(), spec.classes).decide()
-            == Some(s.label as usize)
+        Readout::of(&traj.raster.ticks, spec.first_output(), spec.classes).decide() == Some(e.label)
     });
-    right.iter().filter(|&&r| r).count() as f64 / samples.len().max(1) as f64
+    right.iter().filter(|&&r| r).count() as f64 / examples.len().max(1) as f64
 }
 
 /// Copies trained parameters into the network.
@@ -194,11 +184,11 @@ pub fn apply(net: &mut Network, p: &Params<f64>) {
 
 /// The samples a training run sees.
 pub struct DataSplit<'a> {
-    pub train: &'a [Sample],
+    pub train: &'a [Example],
     /// Picks the epoch whose parameters are kept.
-    pub validation: &'a [Sample],
+    pub validation: &'a [Example],
     /// Only reported.
-    pub test: &'a [Sample],
+    pub test: &'a [Example],
 }
 
 /// Trains `net` (built from `spec`) in place, leaving it with the parameters of the epoch
@@ -222,15 +212,7 @@ pub fn train(
     let mut adam_w = Adam::new(master.weight.len(), cfg.lr_weight);
     let mut adam_in = Adam::new(master.input_weight.len(), cfg.lr_weight);
     let mut adam_b = Adam::new(master.bias.len(), cfg.lr_bias);
-    let stimuli: Vec<(Stimulus, usize)> = train_set
-        .iter()
-        .map(|s| {
-            (
-                crate::classifier::stimulus(spec, &s.pixels, PIXEL_MAX, None),
-                s.label as usize,
-            )
-        })
-        .collect();
+    let stimuli = train_set;
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
     let mut order: Vec<usize> = (0..stimuli.len()).collect();
     let mut records: Vec<EpochRecord> = Vec::new();
@@ -241,8 +223,8 @@ pub fn train(
         for batch in order.chunks(cfg.batch.max(1)) {
             let params = to_f32(&master);
             let results = parallel_map(batch, cfg.threads, |&k| {
-                let (stim, label) = &stimuli[k];
-                sample_gradient(&engine, &params, spec, cfg, stim, *label)
+                let e = &stimuli[k];
+                sample_gradient(&engine, &params, spec, cfg, &e.stimulus, e.label)
             });
             let mut sum = params.zeros_like();
             for (loss, ok, g) in &results {
@@ -278,8 +260,8 @@ pub fn train(
             epoch,
             train_loss: loss_sum / stimuli.len() as f64,
             train_accuracy: right as f64 / stimuli.len() as f64,
-            validation_accuracy: accuracy(net, spec, data.validation, None, cfg.threads),
-            test_accuracy: accuracy(net, spec, data.test, None, cfg.threads),
+            validation_accuracy: accuracy(net, spec, data.validation, cfg.threads),
+            test_accuracy: accuracy(net, spec, data.test, cfg.threads),
         };
         if records
             .iter()

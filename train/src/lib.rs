@@ -7,3 +7,4 @@ pub mod digits;
 pub mod encode;
 pub mod export;
 pub mod fit;
+pub mod order;
