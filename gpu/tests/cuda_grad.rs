@@ -1,0 +1,686 @@
+//! The CUDA side of the gradient engine: the generated neuron forward/backward kernels and the
+//! synapse kernels compile with NVRTC, and, compiled as host C++ (no GPU needed), give the
+//! Rust CPU code's results bit for bit: `grad::neuron::forward`/`backward` (compiled for the
+//! built-in sets and interpreted) for every built-in channel set and a custom one, in f32 and
+//! f64, and the synapse steps of `GradNetwork` on a random network. On a GPU they run for real.
+//!
+//! Missing tools skip loudly (`SKIPPED: ...`) unless required: `NEUROFUSE_REQUIRE_NVRTC=1`,
+//! `NEUROFUSE_REQUIRE_GXX=1`, `NEUROFUSE_REQUIRE_CUDA=1`.
+
+use std::path::Path;
+use std::process::Command;
+
+use channels::ChannelSet;
+use gpu::cuda::{compile_source, cuda_source, CudaError, CudaFloat, CudaGradKernels, FloatTy};
+use gpu::grad::model::{InterpretedModel, MAX_CHANNELS};
+use gpu::grad::network::{accumulate_weights, deliver};
+use gpu::grad::neuron::{Backward, Forward, StepConsts};
+use gpu::{GradNetwork, GradReal, Real};
+use network::random::RandomNetwork;
+use network::{Network, Receptor, ReceptorKind};
+
+#[path = "cuda/common.rs"]
+mod common;
+use common::{all_sets, assert_exact_arithmetic, build_with_gxx, nvrtc_available, required};
+
+const DT: f64 = 0.025;
+const NEURONS: usize = 1000;
+const FORWARD_STEPS: usize = 40;
+
+/// Every entry point the gradient engine adds, per type.
+fn grad_entry_points(ty: FloatTy) -> [&'static str; 7] {
+    [
+        ty.grad_forward_kernel(),
+        ty.grad_backward_kernel(),
+        ty.receptor_drive_kernel(),
+        ty.drive_adjoint_kernel(),
+        ty.receptor_decay_kernel(),
+        ty.deliver_kernel(),
+        ty.accumulate_weights_kernel(),
+    ]
+}
+
+#[test]
+fn gradient_kernels_compile_with_nvrtc() {
+    if !nvrtc_available() {
+        return;
+    }
+    for set in all_sets() {
+        let ptx = compile_source(&cuda_source(&set))
+            .unwrap_or_else(|e| panic!("channel set {}: {e}", set.name));
+        for ty in FloatTy::ALL {
+            for kernel in grad_entry_points(ty) {
+                let entry = format!(".entry {kernel}(");
+                assert!(ptx.contains(&entry), "{}: no {entry} in the PTX", set.name);
+            }
+        }
+        assert_exact_arithmetic(&set.name, &ptx);
+    }
+}
+
+/// A small deterministic generator (the tests need varied, not random, numbers).
+struct Lcg(u64);
+
+impl Lcg {
+    fn unit(&mut self) -> f64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (self.0 >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    fn range(&mut self, lo: f64, hi: f64) -> f64 {
+        lo + (hi - lo) * self.unit()
+    }
+
+    fn reals<R: Real>(&mut self, count: usize, lo: f64, hi: f64) -> Vec<R> {
+        (0..count)
+            .map(|_| R::from_f64(self.range(lo, hi)))
+            .collect()
+    }
+}
+
+/// A population's state and inputs, spread so that every branch of the rates is taken.
+struct NeuronState<R> {
+    v: Vec<R>,
+    x: Vec<R>,
+    conductance: Vec<R>,
+    g_ext: Vec<R>,
+    i_ext: Vec<R>,
+}
+
+fn neuron_state<R: Real>(set: &ChannelSet, seed: u64) -> NeuronState<R> {
+    let n = NEURONS;
+    let mut rng = Lcg(seed);
+    let mut v: Vec<R> = rng.reals(n, -90.0, 40.0);
+    // The singular points of vtrap/exprel in the built-in and custom rates, exactly.
+    for (k, x) in [
+        -40.0, -55.0, -50.0, -23.0, -48.0, -35.0, -60.0, -62.0, -73.0, -20.0,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        v[k] = R::from_f64(x);
+    }
+    let mut conductance = Vec::new();
+    for ch in &set.channels {
+        conductance.extend((0..n).map(|_| R::from_f64(ch.conductance * rng.range(0.5, 1.5))));
+    }
+    NeuronState {
+        v,
+        x: rng.reals(set.gates.len() * n, 0.0, 1.0),
+        conductance,
+        g_ext: rng.reals(n, 0.0, 0.5),
+        i_ext: rng.reals(n, -5.0, 35.0),
+    }
+}
+
+fn consts<R: Real>(set: &ChannelSet) -> StepConsts<R> {
+    let mut reversal = [R::default(); MAX_CHANNELS];
+    for (r, c) in reversal.iter_mut().zip(&set.channels) {
+        *r = R::from_f64(c.reversal);
+    }
+    StepConsts {
+        neg_dt: R::from_f64(-DT),
+        neg_dt_over_c: R::from_f64(-DT / set.capacitance),
+        threshold: R::from_f64(-20.0),
+        reversal,
+    }
+}
+
+/// The CPU's neuron steps for `set`: the compiled ones when it is a built-in, and always the
+/// interpreted ones.
+struct CpuSteps<R: GradReal> {
+    model: InterpretedModel,
+    compiled: Option<gpu::grad::kernels::BackwardFn<R>>,
+    compiled_forward: Option<gpu::grad::kernels::ForwardFn<R>>,
+}
+
+impl<R: GradReal> CpuSteps<R> {
+    fn new(set: &ChannelSet) -> Self {
+        let compiled = R::compiled_grad(&set.structure_key());
+        CpuSteps {
+            model: InterpretedModel::new(set).unwrap(),
+            compiled: compiled.map(|c| c.2),
+            compiled_forward: compiled.map(|c| c.1),
+        }
+    }
+
+    /// `(name, forward)` of every CPU implementation.
+    fn forwards(&self) -> Vec<(&'static str, BoxedForward<'_, R>)> {
+        let mut out: Vec<(&'static str, BoxedForward<'_, R>)> = Vec::new();
+        if let Some(f) = self.compiled_forward {
+            out.push(("compiled", Box::new(f)));
+        }
+        let (f, _) = R::interpreted_grad();
+        out.push(("interpreted", Box::new(move |k, a| f(&self.model, k, a))));
+        out
+    }
+
+    /// `(name, backward)` of every CPU implementation.
+    fn backwards(&self) -> Vec<(&'static str, BoxedBackward<'_, R>)> {
+        let mut out: Vec<(&'static str, BoxedBackward<'_, R>)> = Vec::new();
+        if let Some(b) = self.compiled {
+            out.push(("compiled", Box::new(b)));
+        }
+        let (_, b) = R::interpreted_grad();
+        out.push(("interpreted", Box::new(move |k, a| b(&self.model, k, a))));
+        out
+    }
+}
+
+type BoxedForward<'m, R> = Box<dyn Fn(&StepConsts<R>, Forward<'_, R>) + 'm>;
+type BoxedBackward<'m, R> = Box<dyn Fn(&StepConsts<R>, Backward<'_, R>) + 'm>;
+type FallibleBackward<'m, R> =
+    dyn Fn(&StepConsts<R>, Backward<'_, R>) -> Result<(), CudaError> + 'm;
+
+/// The driver's input: a header, then arrays (u32 count, elements).
+struct Input(Vec<u8>);
+
+impl Input {
+    fn new<R: Real>(op: u32) -> Self {
+        let size: u32 = if R::NAME == "f32" { 4 } else { 8 };
+        let mut bytes = Vec::new();
+        bytes.extend(size.to_ne_bytes());
+        bytes.extend(op.to_ne_bytes());
+        Input(bytes)
+    }
+
+    fn reals<R: Real>(&mut self, xs: &[R]) -> &mut Self {
+        self.0.extend((xs.len() as u32).to_ne_bytes());
+        for &x in xs {
+            match R::NAME {
+                "f32" => self.0.extend((x.to_f64() as f32).to_ne_bytes()),
+                _ => self.0.extend(x.to_f64().to_ne_bytes()),
+            }
+        }
+        self
+    }
+
+    fn u32s(&mut self, xs: &[u32]) -> &mut Self {
+        self.0.extend((xs.len() as u32).to_ne_bytes());
+        for &x in xs {
+            self.0.extend(x.to_ne_bytes());
+        }
+        self
+    }
+
+    fn u8s(&mut self, xs: &[u8]) -> &mut Self {
+        self.0.extend((xs.len() as u32).to_ne_bytes());
+        self.0.extend(xs);
+        self
+    }
+}
+
+/// The driver's output, read array by array.
+struct Output<'a>(&'a [u8]);
+
+impl Output<'_> {
+    fn take(&mut self, size: usize) -> &[u8] {
+        let count = u32::from_ne_bytes(self.0[..4].try_into().unwrap()) as usize;
+        let (array, rest) = self.0[4..].split_at(count * size);
+        self.0 = rest;
+        array
+    }
+
+    fn reals<R: Real>(&mut self) -> Vec<R> {
+        let size = if R::NAME == "f32" { 4 } else { 8 };
+        self.take(size)
+            .chunks(size)
+            .map(|b| match size {
+                4 => R::from_f64(f32::from_ne_bytes(b.try_into().unwrap()) as f64),
+                _ => R::from_f64(f64::from_ne_bytes(b.try_into().unwrap())),
+            })
+            .collect()
+    }
+
+    fn u8s(&mut self) -> Vec<u8> {
+        self.take(1).to_vec()
+    }
+}
+
+fn run_driver(exe: &Path, input: &Input, dir: &Path, what: &str) -> Vec<u8> {
+    let (inp, out) = (dir.join("in"), dir.join("out"));
+    std::fs::write(&inp, &input.0).unwrap();
+    let run = Command::new(exe).arg(&inp).arg(&out).output().unwrap();
+    assert!(
+        run.status.success(),
+        "{what}: driver failed: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    std::fs::read(&out).unwrap()
+}
+
+/// Bit-for-bit equality, naming the first difference.
+fn assert_bits<R: Real>(what: &str, got: &[R], want: &[R]) {
+    assert_eq!(got.len(), want.len(), "{what}: lengths");
+    for (k, (g, w)) in got.iter().zip(want).enumerate() {
+        assert_eq!(
+            g.to_f64().to_bits(),
+            w.to_f64().to_bits(),
+            "{what}: element {k}: got {g:?}, CPU {w:?}"
+        );
+    }
+}
+
+/// `FORWARD_STEPS` forward steps on the CPU: the state after them and each step's crossings.
+fn cpu_forward<R: GradReal>(
+    k: &StepConsts<R>,
+    st: &NeuronState<R>,
+    step: &dyn Fn(&StepConsts<R>, Forward<'_, R>),
+) -> (Vec<R>, Vec<R>, Vec<u8>) {
+    let (mut v, mut x) = (st.v.clone(), st.x.clone());
+    let mut crossed = vec![0u8; FORWARD_STEPS * NEURONS];
+    for s in 0..FORWARD_STEPS {
+        step(
+            k,
+            Forward {
+                v: &mut v,
+                x: &mut x,
+                conductance: &st.conductance,
+                g_ext: &st.g_ext,
+                i_ext: &st.i_ext,
+                crossed: &mut crossed[s * NEURONS..(s + 1) * NEURONS],
+            },
+        );
+    }
+    (v, x, crossed)
+}
+
+fn host_forward_agrees<R: GradReal>(set: &ChannelSet, exe: &Path, dir: &Path) {
+    let (k, st) = (consts::<R>(set), neuron_state::<R>(set, 1));
+    let (ng, nc) = (set.gates.len() as u32, set.channels.len() as u32);
+    let mut input = Input::new::<R>(1);
+    input
+        .reals(&[k.neg_dt, k.neg_dt_over_c, k.threshold])
+        .u32s(&[NEURONS as u32, ng, nc, FORWARD_STEPS as u32])
+        .reals(&k.reversal[..nc as usize])
+        .reals(&st.v)
+        .reals(&st.x)
+        .reals(&st.conductance)
+        .reals(&st.g_ext)
+        .reals(&st.i_ext);
+    let what = format!("{} {} forward", set.name, R::NAME);
+    let bytes = run_driver(exe, &input, dir, &what);
+    let mut out = Output(&bytes);
+    let (v, x, crossed) = (out.reals::<R>(), out.reals::<R>(), out.u8s());
+    let spikes = crossed.iter().filter(|&&c| c != 0).count();
+    assert!(spikes > 50, "{what}: only {spikes} crossings to compare");
+    for (name, step) in CpuSteps::<R>::new(set).forwards() {
+        let (want_v, want_x, want_crossed) = cpu_forward(&k, &st, &*step);
+        assert_bits(&format!("{what} vs {name}: V"), &v, &want_v);
+        assert_bits(&format!("{what} vs {name}: gates"), &x, &want_x);
+        assert_eq!(crossed, want_crossed, "{what} vs {name}: crossings");
+    }
+}
+
+/// The adjoints one backward step starts from.
+struct Adjoints<R> {
+    lam_v: Vec<R>,
+    lam_x: Vec<R>,
+    d_conductance: Vec<R>,
+}
+
+fn adjoints<R: Real>(set: &ChannelSet, seed: u64) -> Adjoints<R> {
+    let mut rng = Lcg(seed);
+    let n = NEURONS;
+    Adjoints {
+        lam_v: rng.reals(n, -2.0, 2.0),
+        lam_x: rng.reals(set.gates.len() * n, -50.0, 50.0),
+        d_conductance: rng.reals(set.channels.len() * n, -1.0, 1.0),
+    }
+}
+
+fn host_backward_agrees<R: GradReal>(set: &ChannelSet, exe: &Path, dir: &Path) {
+    let k = consts::<R>(set);
+    let nc = set.channels.len();
+    // A state reached by stepping (realistic gates) and the raw varied one.
+    for seed in [2, 3] {
+        let mut st = neuron_state::<R>(set, seed);
+        if seed == 3 {
+            let cpu = CpuSteps::<R>::new(set);
+            let steps = cpu.forwards();
+            let (v, x, _) = cpu_forward(&k, &st, &*steps[0].1);
+            (st.v, st.x) = (v, x);
+        }
+        let adj = adjoints::<R>(set, seed + 10);
+        let mut input = Input::new::<R>(2);
+        input
+            .reals(&[k.neg_dt, k.neg_dt_over_c])
+            .u32s(&[NEURONS as u32, set.gates.len() as u32, nc as u32])
+            .reals(&k.reversal[..nc])
+            .reals(&st.v)
+            .reals(&st.x)
+            .reals(&st.conductance)
+            .reals(&st.g_ext)
+            .reals(&st.i_ext)
+            .reals(&adj.lam_v)
+            .reals(&adj.lam_x)
+            .reals(&adj.d_conductance);
+        let what = format!("{} {} backward (state {seed})", set.name, R::NAME);
+        let bytes = run_driver(exe, &input, dir, &what);
+        let mut out = Output(&bytes);
+        let got: Vec<Vec<R>> = (0..5).map(|_| out.reals::<R>()).collect();
+        for (name, step) in CpuSteps::<R>::new(set).backwards() {
+            let (mut lam_v, mut lam_x, mut d_c) = (
+                adj.lam_v.clone(),
+                adj.lam_x.clone(),
+                adj.d_conductance.clone(),
+            );
+            let (mut lam_g, mut lam_i) = (vec![R::default(); NEURONS], vec![R::default(); NEURONS]);
+            step(
+                &k,
+                Backward {
+                    v: &st.v,
+                    x: &st.x,
+                    conductance: &st.conductance,
+                    g_ext: &st.g_ext,
+                    i_ext: &st.i_ext,
+                    lam_v: &mut lam_v,
+                    lam_x: &mut lam_x,
+                    lam_g_ext: &mut lam_g,
+                    lam_i_ext: &mut lam_i,
+                    d_conductance: &mut d_c,
+                },
+            );
+            let want = [lam_v, lam_x, lam_g, lam_i, d_c];
+            for (field, (g, w)) in ["lam_v", "lam_x", "lam_g_ext", "lam_i_ext", "d_conductance"]
+                .iter()
+                .zip(got.iter().zip(&want))
+            {
+                assert_bits(&format!("{what} vs {name}: {field}"), g, w);
+            }
+        }
+    }
+}
+
+#[test]
+fn host_compiled_gradient_neuron_steps_equal_the_cpu() {
+    for set in all_sets() {
+        let dir = tempfile::tempdir().unwrap();
+        let Some(exe) =
+            build_with_gxx(&cuda_source(&set), "grad_driver.cpp", dir.path(), &set.name)
+        else {
+            return;
+        };
+        host_forward_agrees::<f32>(&set, &exe, dir.path());
+        host_forward_agrees::<f64>(&set, &exe, dir.path());
+        host_backward_agrees::<f32>(&set, &exe, dir.path());
+        host_backward_agrees::<f64>(&set, &exe, dir.path());
+    }
+}
+
+/// A random recurrent network with conductance (excitatory, inhibitory) and current
+/// receptors, inputs among them.
+fn random_network() -> Network {
+    let mut net = RandomNetwork {
+        neurons: 300,
+        inputs: 20,
+        fanout: 12,
+        input_fanout: 15,
+        hot_fraction: 0.2,
+        seed: 11,
+        ..RandomNetwork::default()
+    }
+    .build();
+    let current = net.add_receptor(Receptor {
+        name: "cur".into(),
+        tau_ms: 3.0,
+        kind: ReceptorKind::Current { excitatory: false },
+    });
+    for k in 0..20u32 {
+        net.input_synapses.push(k, (k * 13) % 300, 2.0, current);
+        net.synapses.push(k, (k * 7 + 1) % 300, 0.5, current);
+    }
+    net
+}
+
+/// Everything the synapse kernels read, for one network.
+struct SynapseCase<R> {
+    bias: Vec<R>,
+    s: Vec<R>,
+    sources: Vec<u32>,
+    weight: Vec<R>,
+    lam_s: Vec<R>,
+    lam_g: Vec<R>,
+    lam_i: Vec<R>,
+    grad_w: Vec<R>,
+    d_bias: Vec<R>,
+}
+
+/// The CPU's results in the driver's output order.
+fn cpu_synapses<R: GradReal>(
+    g: &GradNetwork<R>,
+    fanout: &network::Fanout,
+    c: &SynapseCase<R>,
+    n: usize,
+) -> [Vec<R>; 6] {
+    let (mut g_ext, mut i_ext) = (vec![R::default(); n], vec![R::default(); n]);
+    g.receptor_drive(&c.bias, &c.s, &mut g_ext, &mut i_ext);
+    let mut s = c.s.clone();
+    g.decay_receptors(&mut s);
+    deliver(fanout, &c.weight, &c.sources, &mut s, n);
+    let mut grad_w = c.grad_w.clone();
+    accumulate_weights(fanout, &c.sources, &c.lam_s, n, &mut grad_w);
+    let mut lam_s = c.lam_s.clone();
+    g.decay_receptors(&mut lam_s);
+    let mut d_bias = c.d_bias.clone();
+    g.drive_adjoint(&c.lam_g, &c.lam_i, &mut lam_s, &mut d_bias);
+    [g_ext, i_ext, s, grad_w, lam_s, d_bias]
+}
+
+fn synapse_case<R: Real>(
+    n: usize,
+    receptors: usize,
+    sources: Vec<u32>,
+    weights: usize,
+    seed: u64,
+) -> SynapseCase<R> {
+    let mut rng = Lcg(seed);
+    SynapseCase {
+        bias: rng.reals(n, -2.0, 5.0),
+        s: rng.reals(receptors * n, 0.0, 3.0),
+        sources,
+        weight: rng.reals(weights, 0.0, 1.5),
+        lam_s: rng.reals(receptors * n, -1.0, 1.0),
+        lam_g: rng.reals(n, -1.0, 1.0),
+        lam_i: rng.reals(n, -1.0, 1.0),
+        grad_w: rng.reals(weights, -1.0, 1.0),
+        d_bias: rng.reals(n, -1.0, 1.0),
+    }
+}
+
+fn host_synapses_agree<R: GradReal>(exe: &Path, dir: &Path) {
+    let net = random_network();
+    let g = GradNetwork::<R>::new(&net, DT).unwrap();
+    let n = net.neurons;
+    let tables = g.receptor_tables();
+    let nr = tables.decay.len();
+    let (fanout, input_fanout) = g.fanouts();
+    // Neurons that spiked (each once, ascending, like a tick's), and input events (which may
+    // repeat a source).
+    let spiked: Vec<u32> = (0..n as u32).filter(|j| j % 3 != 1).collect();
+    let events: Vec<u32> = vec![3, 0, 17, 3, 19, 8, 8, 1];
+    for (what, fan, sources, weights) in [
+        ("neuron synapses", fanout, spiked, net.synapses.pre.len()),
+        (
+            "input synapses",
+            input_fanout,
+            events,
+            net.input_synapses.pre.len(),
+        ),
+    ] {
+        let case = synapse_case::<R>(n, nr, sources, weights, 5);
+        let mut input = Input::new::<R>(3);
+        input
+            .u32s(&[n as u32, nr as u32])
+            .u8s(&tables.conductance)
+            .reals(&tables.factor)
+            .reals(&tables.decay)
+            .reals(&case.bias)
+            .reals(&case.s)
+            .u32s(&case.sources)
+            .u32s(&fan.offsets)
+            .u32s(&fan.post)
+            .u8s(&fan.receptor)
+            .u32s(&fan.edge)
+            .reals(&case.weight)
+            .reals(&case.lam_s)
+            .reals(&case.lam_g)
+            .reals(&case.lam_i)
+            .reals(&case.grad_w)
+            .reals(&case.d_bias);
+        let what = format!("{} {what}", R::NAME);
+        let bytes = run_driver(exe, &input, dir, &what);
+        let mut out = Output(&bytes);
+        let want = cpu_synapses(&g, fan, &case, n);
+        for (field, w) in ["g_ext", "i_ext", "s", "grad_w", "lam_s", "d_bias"]
+            .iter()
+            .zip(&want)
+        {
+            assert_bits(&format!("{what}: {field}"), &out.reals::<R>(), w);
+        }
+    }
+}
+
+#[test]
+fn host_compiled_synapse_kernels_equal_the_cpu() {
+    let set = ChannelSet::builtin("traub_miles").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let Some(exe) = build_with_gxx(
+        &cuda_source(&set),
+        "grad_driver.cpp",
+        dir.path(),
+        "synapses",
+    ) else {
+        return;
+    };
+    host_synapses_agree::<f32>(&exe, dir.path());
+    host_synapses_agree::<f64>(&exe, dir.path());
+}
+
+#[test]
+fn the_synapse_test_network_has_every_receptor_kind_and_shared_targets() {
+    // So the comparison above covers both drive formulas and repeated additions to one state.
+    let net = random_network();
+    let g = GradNetwork::<f64>::new(&net, DT).unwrap();
+    let t = g.receptor_tables();
+    assert!(t.conductance.contains(&1) && t.conductance.contains(&0));
+    let (fanout, _) = g.fanouts();
+    let mut hits = std::collections::HashMap::new();
+    for e in 0..fanout.post.len() {
+        *hits
+            .entry((fanout.receptor[e], fanout.post[e]))
+            .or_insert(0) += 1;
+    }
+    assert!(hits.values().any(|&h| h > 1));
+}
+
+fn device_agrees<R: CudaFloat + GradReal>(set: &ChannelSet, kernels: &CudaGradKernels<R>) {
+    let (k, st) = (consts::<R>(set), neuron_state::<R>(set, 1));
+    // Forward.
+    let (mut v, mut x) = (st.v.clone(), st.x.clone());
+    let mut crossed = vec![0u8; NEURONS];
+    kernels
+        .forward(
+            &k,
+            Forward {
+                v: &mut v,
+                x: &mut x,
+                conductance: &st.conductance,
+                g_ext: &st.g_ext,
+                i_ext: &st.i_ext,
+                crossed: &mut crossed,
+            },
+        )
+        .unwrap();
+    let steps = CpuSteps::<R>::new(set);
+    let (want_v, want_x, _) = {
+        let (mut wv, mut wx) = (st.v.clone(), st.x.clone());
+        let mut wc = vec![0u8; NEURONS];
+        (steps.forwards()[0].1)(
+            &k,
+            Forward {
+                v: &mut wv,
+                x: &mut wx,
+                conductance: &st.conductance,
+                g_ext: &st.g_ext,
+                i_ext: &st.i_ext,
+                crossed: &mut wc,
+            },
+        );
+        assert_eq!(
+            crossed,
+            wc,
+            "{} {} GPU forward: crossings",
+            set.name,
+            R::NAME
+        );
+        (wv, wx, wc)
+    };
+    let what = format!("{} {} GPU ({})", set.name, R::NAME, kernels.device_name());
+    assert_bits(&format!("{what} forward: V"), &v, &want_v);
+    assert_bits(&format!("{what} forward: gates"), &x, &want_x);
+    // Backward.
+    let adj = adjoints::<R>(set, 12);
+    let run = |backward: &FallibleBackward<'_, R>| {
+        let (mut lam_v, mut lam_x, mut d_c) = (
+            adj.lam_v.clone(),
+            adj.lam_x.clone(),
+            adj.d_conductance.clone(),
+        );
+        let (mut lam_g, mut lam_i) = (vec![R::default(); NEURONS], vec![R::default(); NEURONS]);
+        backward(
+            &k,
+            Backward {
+                v: &st.v,
+                x: &st.x,
+                conductance: &st.conductance,
+                g_ext: &st.g_ext,
+                i_ext: &st.i_ext,
+                lam_v: &mut lam_v,
+                lam_x: &mut lam_x,
+                lam_g_ext: &mut lam_g,
+                lam_i_ext: &mut lam_i,
+                d_conductance: &mut d_c,
+            },
+        )
+        .unwrap();
+        [lam_v, lam_x, lam_g, lam_i, d_c]
+    };
+    let got = run(&|k, a| kernels.backward(k, a));
+    let cpu = &steps.backwards()[0].1;
+    let want = run(&|k, a| {
+        cpu(k, a);
+        Ok(())
+    });
+    for (field, (g, w)) in ["lam_v", "lam_x", "lam_g_ext", "lam_i_ext", "d_conductance"]
+        .iter()
+        .zip(got.iter().zip(&want))
+    {
+        assert_bits(&format!("{what} backward: {field}"), g, w);
+    }
+}
+
+#[test]
+fn gpu_gradient_kernels_equal_the_cpu_or_no_device_is_a_clear_error() {
+    let first = CudaGradKernels::<f32>::new(&ChannelSet::builtin("hh_squid").unwrap());
+    match first {
+        Err(CudaError::NoDevice(why)) => {
+            assert!(
+                !required("NEUROFUSE_REQUIRE_CUDA"),
+                "NEUROFUSE_REQUIRE_CUDA=1 but no CUDA device: {why}"
+            );
+            eprintln!("SKIPPED: no CUDA device: {why}; the gradient kernels were not run on a GPU");
+        }
+        Err(CudaError::NoNvrtc(_)) => assert!(!nvrtc_available(), "NVRTC loads after all"),
+        Err(e) => panic!("a GPU is present but the gradient kernels failed: {e}"),
+        Ok(_) => {
+            for set in all_sets() {
+                device_agrees::<f32>(&set, &CudaGradKernels::new(&set).unwrap());
+                device_agrees::<f64>(&set, &CudaGradKernels::new(&set).unwrap());
+            }
+        }
+    }
+}
