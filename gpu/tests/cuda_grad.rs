@@ -24,6 +24,54 @@ mod common;
 use common::{all_sets, assert_exact_arithmetic, build_with_gxx, nvrtc_available, required};
 
 const DT: f64 = 0.025;
+
+/// For the derivatives: `abs`, `min` and `max` at their kinks (at potentials the test
+/// population holds exactly: -50, -45, -60, -30), `sqrt`, `tanh`, `exprel`, `vtrap`, a
+/// negative power, two gates in one channel and a capacitance other than 1.
+const CUSTOM_GRAD: &str = r#"
+name = "custom_grad"
+capacitance = 1.1
+
+[[channel]]
+name = "na"
+conductance = 60.0
+reversal = 50.0
+
+[[channel.gate]]
+name = "m"
+power = 3
+alpha = "0.1 * vtrap(-(V + 40), 10)"
+beta = "4 * exp(-(V + 65) / 18)"
+
+[[channel.gate]]
+name = "h"
+power = 2
+inf = "1 / (1 + exp((max(V, -50) + abs(V + 45) + 60) / 7))"
+tau = "1 + (min(V + 80, 20) + 60) / 8 + sqrt(abs(V + 30) + 1)"
+
+[[channel]]
+name = "k"
+conductance = 20.0
+reversal = -90.0
+
+[[channel.gate]]
+name = "n"
+power = 4
+alpha = "0.1 / exprel(-(V + 55) / 10)"
+beta = "0.125 * exp(-(V + 65) / 80) * (1 + tanh((V + 20) / 15))^-2"
+
+[[channel]]
+name = "leak"
+conductance = 0.3
+reversal = -65.0
+"#;
+
+/// Every set of the forward kernel's tests and the one above.
+fn grad_sets() -> Vec<ChannelSet> {
+    let mut sets = all_sets();
+    sets.push(ChannelSet::from_toml(CUSTOM_GRAD, "custom_grad.toml").unwrap());
+    sets
+}
 const NEURONS: usize = 1000;
 const FORWARD_STEPS: usize = 40;
 
@@ -45,7 +93,7 @@ fn gradient_kernels_compile_with_nvrtc() {
     if !nvrtc_available() {
         return;
     }
-    for set in all_sets() {
+    for set in grad_sets() {
         let ptx = compile_source(&cuda_source(&set))
             .unwrap_or_else(|e| panic!("channel set {}: {e}", set.name));
         for ty in FloatTy::ALL {
@@ -94,7 +142,8 @@ fn neuron_state<R: Real>(set: &ChannelSet, seed: u64) -> NeuronState<R> {
     let n = NEURONS;
     let mut rng = Lcg(seed);
     let mut v: Vec<R> = rng.reals(n, -90.0, 40.0);
-    // The singular points of vtrap/exprel in the built-in and custom rates, exactly.
+    // The singular points of vtrap/exprel and the kinks of abs/min/max in the built-in and
+    // custom rates, exactly.
     for (k, x) in [
         -40.0, -55.0, -50.0, -23.0, -48.0, -35.0, -60.0, -62.0, -73.0, -20.0,
     ]
@@ -397,7 +446,7 @@ fn host_backward_agrees<R: GradReal>(set: &ChannelSet, exe: &Path, dir: &Path) {
 
 #[test]
 fn host_compiled_gradient_neuron_steps_equal_the_cpu() {
-    for set in all_sets() {
+    for set in grad_sets() {
         let dir = tempfile::tempdir().unwrap();
         let Some(exe) =
             build_with_gxx(&cuda_source(&set), "grad_driver.cpp", dir.path(), &set.name)
@@ -677,7 +726,7 @@ fn gpu_gradient_kernels_equal_the_cpu_or_no_device_is_a_clear_error() {
         Err(CudaError::NoNvrtc(_)) => assert!(!nvrtc_available(), "NVRTC loads after all"),
         Err(e) => panic!("a GPU is present but the gradient kernels failed: {e}"),
         Ok(_) => {
-            for set in all_sets() {
+            for set in grad_sets() {
                 device_agrees::<f32>(&set, &CudaGradKernels::new(&set).unwrap());
                 device_agrees::<f64>(&set, &CudaGradKernels::new(&set).unwrap());
             }
