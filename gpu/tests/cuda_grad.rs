@@ -145,7 +145,7 @@ fn neuron_state<R: Real>(set: &ChannelSet, seed: u64) -> NeuronState<R> {
     // The singular points of vtrap/exprel and the kinks of abs/min/max in the built-in and
     // custom rates, exactly.
     for (k, x) in [
-        -40.0, -55.0, -50.0, -23.0, -48.0, -35.0, -60.0, -62.0, -73.0, -20.0,
+        -40.0, -55.0, -50.0, -23.0, -48.0, -35.0, -60.0, -62.0, -73.0, -20.0, -45.0, -30.0,
     ]
     .into_iter()
     .enumerate()
