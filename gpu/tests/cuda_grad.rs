@@ -712,6 +712,78 @@ fn device_agrees<R: CudaFloat + GradReal>(set: &ChannelSet, kernels: &CudaGradKe
     }
 }
 
+/// The synapse kernels on the GPU: bit for bit, except delivery (and weight gradients of
+/// repeated sources), whose sums may be taken in another order: within `tolerance`.
+fn device_synapses_agree<R: CudaFloat + GradReal>(kernels: &CudaGradKernels<R>, tolerance: f64) {
+    let net = random_network();
+    let g = GradNetwork::<R>::new(&net, DT).unwrap();
+    let n = net.neurons;
+    let t = g.receptor_tables();
+    let (fanout, input_fanout) = g.fanouts();
+    let spiked: Vec<u32> = (0..n as u32).filter(|j| j % 3 != 1).collect();
+    let events: Vec<u32> = vec![3, 0, 17, 3, 19, 8, 8, 1];
+    for (what, fan, sources, weights, unique) in [
+        (
+            "neuron synapses",
+            fanout,
+            spiked,
+            net.synapses.pre.len(),
+            true,
+        ),
+        (
+            "input synapses",
+            input_fanout,
+            events,
+            net.input_synapses.pre.len(),
+            false,
+        ),
+    ] {
+        let c = synapse_case::<R>(n, t.decay.len(), sources, weights, 5);
+        let want = cpu_synapses(&g, fan, &c, n);
+        let (mut g_ext, mut i_ext) = (vec![R::default(); n], vec![R::default(); n]);
+        kernels
+            .receptor_drive(&t, &c.bias, &c.s, &mut g_ext, &mut i_ext)
+            .unwrap();
+        let mut s = c.s.clone();
+        kernels.decay_receptors(&t, &mut s, n).unwrap();
+        kernels
+            .deliver(fan, &c.weight, &c.sources, &mut s, n)
+            .unwrap();
+        let mut grad_w = c.grad_w.clone();
+        kernels
+            .accumulate_weights(fan, &c.sources, &c.lam_s, n, &mut grad_w)
+            .unwrap();
+        let mut lam_s = c.lam_s.clone();
+        kernels.decay_receptors(&t, &mut lam_s, n).unwrap();
+        let mut d_bias = c.d_bias.clone();
+        kernels
+            .drive_adjoint(&t, &c.lam_g, &c.lam_i, &mut lam_s, &mut d_bias)
+            .unwrap();
+        let what = format!("{} GPU {what}", R::NAME);
+        assert_bits(&format!("{what}: g_ext"), &g_ext, &want[0]);
+        assert_bits(&format!("{what}: i_ext"), &i_ext, &want[1]);
+        assert_close(&format!("{what}: s"), &s, &want[2], tolerance);
+        if unique {
+            assert_bits(&format!("{what}: grad_w"), &grad_w, &want[3]);
+        } else {
+            assert_close(&format!("{what}: grad_w"), &grad_w, &want[3], tolerance);
+        }
+        assert_bits(&format!("{what}: lam_s"), &lam_s, &want[4]);
+        assert_bits(&format!("{what}: d_bias"), &d_bias, &want[5]);
+    }
+}
+
+fn assert_close<R: Real>(what: &str, got: &[R], want: &[R], tolerance: f64) {
+    assert_eq!(got.len(), want.len(), "{what}: lengths");
+    for (k, (g, w)) in got.iter().zip(want).enumerate() {
+        let (g, w) = (g.to_f64(), w.to_f64());
+        assert!(
+            (g - w).abs() <= tolerance * w.abs().max(1.0),
+            "{what}: element {k}: got {g}, CPU {w}"
+        );
+    }
+}
+
 #[test]
 fn gpu_gradient_kernels_equal_the_cpu_or_no_device_is_a_clear_error() {
     let first = CudaGradKernels::<f32>::new(&ChannelSet::builtin("hh_squid").unwrap());
@@ -730,6 +802,9 @@ fn gpu_gradient_kernels_equal_the_cpu_or_no_device_is_a_clear_error() {
                 device_agrees::<f32>(&set, &CudaGradKernels::new(&set).unwrap());
                 device_agrees::<f64>(&set, &CudaGradKernels::new(&set).unwrap());
             }
+            let set = random_network().channels;
+            device_synapses_agree::<f32>(&CudaGradKernels::new(&set).unwrap(), 1e-5);
+            device_synapses_agree::<f64>(&CudaGradKernels::new(&set).unwrap(), 1e-13);
         }
     }
 }
