@@ -4,11 +4,11 @@
 //! receptor, 0 for a current one; `factor[r]`: its reversal potential or its sign; `decay[r]`)
 //! and synapses as the CSR fanout of `network::Fanout` (`offsets`, `post`, `receptor`, `edge`).
 //!
-//! Delivery adds with an atomic compare-and-swap loop around an ordinary IEEE addition, so
-//! every single addition rounds as on the CPU; but the order in which the threads of one
-//! launch add to the same receptor state is not fixed on a GPU, so when two spikes of a tick
-//! reach the same target the sum may differ from the CPU's in the last bits. Host-compiled,
-//! the threads run in order and the results are the CPU's exactly.
+//! Delivery and weight gradients add with an atomic compare-and-swap loop around an
+//! ordinary IEEE addition, so every single addition rounds as on the CPU; but the order in
+//! which the threads of one launch add to the same receptor state is not fixed on a GPU, so
+//! when two spikes of a tick reach the same target the sum may differ from the CPU's in the
+//! last bits. Host-compiled, the threads run in order and the results are the CPU's exactly.
 
 use super::source::FloatTy;
 
@@ -55,8 +55,9 @@ impl FloatTy {
     }
 }
 
-/// `*p = *p + x` as one atomic operation on the device (compare-and-swap, so the addition is
-/// the ordinary IEEE one: no flushing of subnormals), a plain update on the host.
+/// `*p = *p + x` as one atomic operation on the device (compare-and-swap around the ordinary
+/// IEEE addition, rather than the hardware's float `atomicAdd` with its own subnormal
+/// handling), a plain update on the host.
 pub(super) const ATOMICS: &str = r#"
 // ---- atomics ----
 #ifdef __CUDACC__
