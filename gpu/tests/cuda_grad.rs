@@ -8,7 +8,6 @@
 //! `NEUROFUSE_REQUIRE_GXX=1`, `NEUROFUSE_REQUIRE_CUDA=1`.
 
 use std::path::Path;
-use std::process::Command;
 
 use channels::ChannelSet;
 use gpu::cuda::{compile_source, cuda_source, CudaError, CudaFloat, CudaGradKernels, FloatTy};
@@ -21,7 +20,10 @@ use network::{Network, Receptor, ReceptorKind};
 
 #[path = "cuda/common.rs"]
 mod common;
+#[path = "cuda/grad_io.rs"]
+mod grad_io;
 use common::{all_sets, assert_exact_arithmetic, build_with_gxx, nvrtc_available, required};
+use grad_io::{assert_bits, run_driver, Input, Lcg, Output};
 
 const DT: f64 = 0.025;
 
@@ -103,29 +105,6 @@ fn gradient_kernels_compile_with_nvrtc() {
             }
         }
         assert_exact_arithmetic(&set.name, &ptx);
-    }
-}
-
-/// A small deterministic generator (the tests need varied, not random, numbers).
-struct Lcg(u64);
-
-impl Lcg {
-    fn unit(&mut self) -> f64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        (self.0 >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    fn range(&mut self, lo: f64, hi: f64) -> f64 {
-        lo + (hi - lo) * self.unit()
-    }
-
-    fn reals<R: Real>(&mut self, count: usize, lo: f64, hi: f64) -> Vec<R> {
-        (0..count)
-            .map(|_| R::from_f64(self.range(lo, hi)))
-            .collect()
     }
 }
 
@@ -223,95 +202,6 @@ type BoxedForward<'m, R> = Box<dyn Fn(&StepConsts<R>, Forward<'_, R>) + 'm>;
 type BoxedBackward<'m, R> = Box<dyn Fn(&StepConsts<R>, Backward<'_, R>) + 'm>;
 type FallibleBackward<'m, R> =
     dyn Fn(&StepConsts<R>, Backward<'_, R>) -> Result<(), CudaError> + 'm;
-
-/// The driver's input: a header, then arrays (u32 count, elements).
-struct Input(Vec<u8>);
-
-impl Input {
-    fn new<R: Real>(op: u32) -> Self {
-        let size: u32 = if R::NAME == "f32" { 4 } else { 8 };
-        let mut bytes = Vec::new();
-        bytes.extend(size.to_ne_bytes());
-        bytes.extend(op.to_ne_bytes());
-        Input(bytes)
-    }
-
-    fn reals<R: Real>(&mut self, xs: &[R]) -> &mut Self {
-        self.0.extend((xs.len() as u32).to_ne_bytes());
-        for &x in xs {
-            match R::NAME {
-                "f32" => self.0.extend((x.to_f64() as f32).to_ne_bytes()),
-                _ => self.0.extend(x.to_f64().to_ne_bytes()),
-            }
-        }
-        self
-    }
-
-    fn u32s(&mut self, xs: &[u32]) -> &mut Self {
-        self.0.extend((xs.len() as u32).to_ne_bytes());
-        for &x in xs {
-            self.0.extend(x.to_ne_bytes());
-        }
-        self
-    }
-
-    fn u8s(&mut self, xs: &[u8]) -> &mut Self {
-        self.0.extend((xs.len() as u32).to_ne_bytes());
-        self.0.extend(xs);
-        self
-    }
-}
-
-/// The driver's output, read array by array.
-struct Output<'a>(&'a [u8]);
-
-impl Output<'_> {
-    fn take(&mut self, size: usize) -> &[u8] {
-        let count = u32::from_ne_bytes(self.0[..4].try_into().unwrap()) as usize;
-        let (array, rest) = self.0[4..].split_at(count * size);
-        self.0 = rest;
-        array
-    }
-
-    fn reals<R: Real>(&mut self) -> Vec<R> {
-        let size = if R::NAME == "f32" { 4 } else { 8 };
-        self.take(size)
-            .chunks(size)
-            .map(|b| match size {
-                4 => R::from_f64(f32::from_ne_bytes(b.try_into().unwrap()) as f64),
-                _ => R::from_f64(f64::from_ne_bytes(b.try_into().unwrap())),
-            })
-            .collect()
-    }
-
-    fn u8s(&mut self) -> Vec<u8> {
-        self.take(1).to_vec()
-    }
-}
-
-fn run_driver(exe: &Path, input: &Input, dir: &Path, what: &str) -> Vec<u8> {
-    let (inp, out) = (dir.join("in"), dir.join("out"));
-    std::fs::write(&inp, &input.0).unwrap();
-    let run = Command::new(exe).arg(&inp).arg(&out).output().unwrap();
-    assert!(
-        run.status.success(),
-        "{what}: driver failed: {}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    std::fs::read(&out).unwrap()
-}
-
-/// Bit-for-bit equality, naming the first difference.
-fn assert_bits<R: Real>(what: &str, got: &[R], want: &[R]) {
-    assert_eq!(got.len(), want.len(), "{what}: lengths");
-    for (k, (g, w)) in got.iter().zip(want).enumerate() {
-        assert_eq!(
-            g.to_f64().to_bits(),
-            w.to_f64().to_bits(),
-            "{what}: element {k}: got {g:?}, CPU {w:?}"
-        );
-    }
-}
 
 /// `FORWARD_STEPS` forward steps on the CPU: the state after them and each step's crossings.
 fn cpu_forward<R: GradReal>(
