@@ -449,6 +449,12 @@ impl<R: GradReal> GradNetwork<R> {
         (&self.fanout, &self.input_fanout)
     }
 
+    /// The state every run starts from, flat: V (per neuron), the gates (gate-major), the
+    /// receptor states (receptor-major).
+    pub fn initial_state(&self) -> &[R] {
+        &self.initial
+    }
+
     /// The step constants the neuron kernels get.
     pub fn step_consts(&self) -> &StepConsts<R> {
         &self.consts

@@ -1,6 +1,8 @@
 //! The grad_driver's file format (see tests/cuda/grad_driver.cpp), bit-for-bit comparison and
 //! varied numbers, for tests/cuda_grad.rs.
 
+#![allow(dead_code)] // each test file uses its part
+
 use std::path::Path;
 use std::process::Command;
 
@@ -86,6 +88,13 @@ impl Output<'_> {
                 4 => R::from_f64(f32::from_ne_bytes(b.try_into().unwrap()) as f64),
                 _ => R::from_f64(f64::from_ne_bytes(b.try_into().unwrap())),
             })
+            .collect()
+    }
+
+    pub fn u32s(&mut self) -> Vec<u32> {
+        self.take(4)
+            .chunks(4)
+            .map(|b| u32::from_ne_bytes(b.try_into().unwrap()))
             .collect()
     }
 

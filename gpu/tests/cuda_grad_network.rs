@@ -1,0 +1,167 @@
+//! The generated kernels compose into `GradNetwork`'s forward and backward passes: a
+//! host-compiled driver (tests/cuda/network_driver.cpp) runs a whole network with them alone,
+//! in `GradNetwork`'s order, and gets the same potentials, spikes and gradients bit for bit.
+//! This is the recipe a device-resident gradient network follows (on a GPU, up to the order
+//! of the atomic additions of spike delivery, see docs/cuda.md).
+
+use channels::ChannelSet;
+use gpu::cuda::cuda_source;
+use gpu::{GradNetwork, GradReal, Loss};
+use network::random::RandomNetwork;
+use network::{Network, Receptor, ReceptorKind, Stimulus};
+
+#[path = "cuda/common.rs"]
+mod common;
+#[path = "cuda/grad_io.rs"]
+mod grad_io;
+use common::build_with_gxx;
+use grad_io::{assert_bits, run_driver, Input, Output};
+
+const DT: f64 = 0.025;
+const TICKS: usize = 400;
+
+/// A recurrent network with conductance and current receptors and Poisson inputs, on `set`.
+fn network(set: Option<ChannelSet>) -> (Network, Stimulus) {
+    let mut net = RandomNetwork {
+        neurons: 40,
+        inputs: 6,
+        fanout: 5,
+        input_fanout: 6,
+        seed: 3,
+        ..RandomNetwork::default()
+    }
+    .build();
+    if let Some(set) = set {
+        net.initial.gates = None;
+        net.channels = set;
+    }
+    let current = net.add_receptor(Receptor {
+        name: "cur".into(),
+        tau_ms: 3.0,
+        kind: ReceptorKind::Current { excitatory: true },
+    });
+    for k in 0..6u32 {
+        net.input_synapses.push(k, (k * 7) % 40, 3.0, current);
+    }
+    net.bias = (0..40).map(|i| 2.0 + 0.25 * i as f64).collect();
+    let stimulus = Stimulus::poisson(6, 200.0, TICKS, DT, 9);
+    (net, stimulus)
+}
+
+/// `scale * (V + target)` into the adjoint of V after every tick, the driver's loss.
+struct Affine<R> {
+    scale: R,
+    target: R,
+}
+
+impl<R: GradReal> Loss<R> for Affine<R> {
+    fn d_voltage(&mut self, _tick: usize, v: &[R], grad: &mut [R]) {
+        for (g, &x) in grad.iter_mut().zip(v) {
+            *g = *g + self.scale * (x + self.target);
+        }
+    }
+}
+
+fn fanout_arrays(input: &mut Input, f: &network::Fanout) {
+    input
+        .u32s(&f.offsets)
+        .u32s(&f.post)
+        .u8s(&f.receptor)
+        .u32s(&f.edge);
+}
+
+fn network_agrees<R: GradReal>(net: &Network, stimulus: &Stimulus, exe: &std::path::Path) {
+    let g = GradNetwork::<R>::new(net, DT).unwrap();
+    let p = g.params();
+    let k = g.step_consts();
+    let t = g.receptor_tables();
+    let (fanout, input_fanout) = g.fanouts();
+    let (n, ng, nc) = (
+        net.neurons,
+        net.channels.gates.len(),
+        net.channels.channels.len(),
+    );
+    let loss = || Affine {
+        scale: R::from_f64(0.01),
+        target: R::from_f64(50.0),
+    };
+    let mut want_v = Vec::new();
+    let traj = g
+        .forward(&p, stimulus, TICKS, |_, v| want_v.extend_from_slice(v))
+        .unwrap();
+    let want = g.backward(&p, stimulus, &traj, &mut loss()).unwrap();
+    let spikes: usize = traj.raster.ticks.iter().map(Vec::len).sum();
+    let what = format!("{} {} network", net.channels.name, R::NAME);
+    assert!(spikes > 20, "{what}: only {spikes} spikes");
+
+    let mut input = Input::new::<R>(4);
+    let l = loss();
+    input
+        .u32s(&[
+            n as u32,
+            ng as u32,
+            nc as u32,
+            t.decay.len() as u32,
+            TICKS as u32,
+            net.inputs as u32,
+        ])
+        .reals(&[k.neg_dt, k.neg_dt_over_c, k.threshold, l.scale, l.target])
+        .reals(&k.reversal[..nc])
+        .reals(g.initial_state())
+        .reals(&p.conductance.concat())
+        .reals(&p.bias)
+        .reals(&p.weight)
+        .reals(&p.input_weight)
+        .u8s(&t.conductance)
+        .reals(&t.factor)
+        .reals(&t.decay);
+    fanout_arrays(&mut input, fanout);
+    fanout_arrays(&mut input, input_fanout);
+    let mut offsets = vec![0u32];
+    let mut events = Vec::new();
+    for tick in 0..TICKS {
+        events.extend_from_slice(stimulus.at(tick));
+        offsets.push(events.len() as u32);
+    }
+    input.u32s(&offsets).u32s(&events);
+    let dir = exe.parent().unwrap();
+    let bytes = run_driver(exe, &input, dir, &what);
+    let mut out = Output(&bytes);
+    assert_bits(&format!("{what}: V"), &out.reals::<R>(), &want_v);
+    let (sp_offsets, sp) = (out.u32s(), out.u32s());
+    let got_raster: Vec<Vec<u32>> = sp_offsets
+        .windows(2)
+        .map(|w| sp[w[0] as usize..w[1] as usize].to_vec())
+        .collect();
+    assert_eq!(got_raster, traj.raster.ticks, "{what}: spikes");
+    assert_bits(
+        &format!("{what}: d conductance"),
+        &out.reals::<R>(),
+        &want.conductance.concat(),
+    );
+    assert_bits(&format!("{what}: d bias"), &out.reals::<R>(), &want.bias);
+    assert_bits(
+        &format!("{what}: d weight"),
+        &out.reals::<R>(),
+        &want.weight,
+    );
+    assert_bits(
+        &format!("{what}: d input weight"),
+        &out.reals::<R>(),
+        &want.input_weight,
+    );
+}
+
+#[test]
+fn host_compiled_kernels_run_a_network_forward_and_backward_like_grad_network() {
+    for set in [None, Some(ChannelSet::builtin("hh_squid").unwrap())] {
+        let (net, stimulus) = network(set);
+        let dir = tempfile::tempdir().unwrap();
+        let source = cuda_source(&net.channels);
+        let Some(exe) = build_with_gxx(&source, "network_driver.cpp", dir.path(), "network") else {
+            return;
+        };
+        network_agrees::<f32>(&net, &stimulus, &exe);
+        network_agrees::<f64>(&net, &stimulus, &exe);
+    }
+}
