@@ -5,7 +5,7 @@
 //! of the atomic additions of spike delivery, see docs/cuda.md).
 
 use channels::ChannelSet;
-use gpu::cuda::cuda_source;
+use gpu::cuda::{cuda_source, CudaError, CudaFloat, CudaGradNetwork};
 use gpu::{GradNetwork, GradReal, Loss};
 use network::random::RandomNetwork;
 use network::{Network, Receptor, ReceptorKind, Stimulus};
@@ -14,7 +14,7 @@ use network::{Network, Receptor, ReceptorKind, Stimulus};
 mod common;
 #[path = "cuda/grad_io.rs"]
 mod grad_io;
-use common::build_with_gxx;
+use common::{build_with_gxx, nvrtc_available, required};
 use grad_io::{assert_bits, run_driver, Input, Output};
 
 const DT: f64 = 0.025;
@@ -163,5 +163,92 @@ fn host_compiled_kernels_run_a_network_forward_and_backward_like_grad_network() 
         };
         network_agrees::<f32>(&net, &stimulus, &exe);
         network_agrees::<f64>(&net, &stimulus, &exe);
+    }
+}
+
+/// Within `tolerance` of the largest magnitude of `want` (device delivery may add in another
+/// order, and the difference grows through the run).
+fn assert_close<R: gpu::Real>(what: &str, got: &[R], want: &[R], tolerance: f64) {
+    assert_eq!(got.len(), want.len(), "{what}: lengths");
+    let scale = want.iter().map(|x| x.to_f64().abs()).fold(1e-30, f64::max);
+    for (k, (g, w)) in got.iter().zip(want).enumerate() {
+        let (g, w) = (g.to_f64(), w.to_f64());
+        assert!(
+            (g - w).abs() <= tolerance * scale,
+            "{what}: element {k}: got {g}, CPU {w} (scale {scale})"
+        );
+    }
+}
+
+fn device_network_agrees<R: CudaFloat + GradReal>(
+    net: &Network,
+    stimulus: &Stimulus,
+    tolerance: f64,
+) {
+    let dev = CudaGradNetwork::<R>::new(net, DT).unwrap();
+    let cpu = GradNetwork::<R>::new(net, DT).unwrap();
+    let p = cpu.params();
+    let loss = || Affine {
+        scale: R::from_f64(0.01),
+        target: R::from_f64(50.0),
+    };
+    let (mut got_v, mut want_v) = (Vec::new(), Vec::new());
+    let traj = dev
+        .forward(&p, stimulus, TICKS, |_, v| got_v.extend_from_slice(v))
+        .unwrap();
+    let want_traj = cpu
+        .forward(&p, stimulus, TICKS, |_, v| want_v.extend_from_slice(v))
+        .unwrap();
+    let what = format!(
+        "{} {} GPU ({})",
+        net.channels.name,
+        R::NAME,
+        dev.device_name()
+    );
+    assert_eq!(traj.raster.ticks, want_traj.raster.ticks, "{what}: spikes");
+    assert_close(&format!("{what}: V"), &got_v, &want_v, tolerance);
+    let got = dev.backward(&p, stimulus, &traj, &mut loss()).unwrap();
+    let want = cpu.backward(&p, stimulus, &want_traj, &mut loss()).unwrap();
+    for (field, g, w) in [
+        (
+            "conductance",
+            got.conductance.concat(),
+            want.conductance.concat(),
+        ),
+        ("bias", got.bias, want.bias),
+        ("weight", got.weight, want.weight),
+        ("input weight", got.input_weight, want.input_weight),
+    ] {
+        assert_close(&format!("{what}: d {field}"), &g, &w, tolerance);
+    }
+}
+
+#[test]
+fn gpu_network_gradients_match_grad_network_or_no_device_is_a_clear_error() {
+    let (net, stimulus) = network(None);
+    match CudaGradNetwork::<f64>::new(&net, DT) {
+        Err(CudaError::NoDevice(why)) => {
+            assert!(
+                !required("NEUROFUSE_REQUIRE_CUDA"),
+                "NEUROFUSE_REQUIRE_CUDA=1 but no CUDA device: {why}"
+            );
+            eprintln!("SKIPPED: no CUDA device: {why}; CudaGradNetwork was not run");
+        }
+        Err(CudaError::NoNvrtc(_)) => assert!(!nvrtc_available(), "NVRTC loads after all"),
+        Err(e) => panic!("a GPU is present but CudaGradNetwork failed: {e}"),
+        Ok(_) => {
+            device_network_agrees::<f64>(&net, &stimulus, 1e-6);
+            device_network_agrees::<f32>(&net, &stimulus, 1e-2);
+        }
+    }
+}
+
+#[test]
+fn a_bad_network_is_refused_before_looking_for_a_device() {
+    let (net, _) = network(None);
+    match CudaGradNetwork::<f32>::new(&net, 0.0) {
+        Err(CudaError::Invalid(m)) => assert!(m.contains("time step"), "{m}"),
+        Err(e) => panic!("expected the time step to be refused, got {e}"),
+        Ok(_) => panic!("a zero time step was accepted"),
     }
 }

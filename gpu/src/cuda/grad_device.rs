@@ -23,7 +23,7 @@ use crate::grad::neuron::{Backward, Forward, StepConsts};
 
 const BLOCK: u32 = 128;
 
-fn config(threads: usize) -> LaunchConfig {
+pub(super) fn config(threads: usize) -> LaunchConfig {
     LaunchConfig {
         grid_dim: ((threads as u32).div_ceil(BLOCK).max(1), 1, 1),
         block_dim: (BLOCK, 1, 1),
@@ -33,14 +33,14 @@ fn config(threads: usize) -> LaunchConfig {
 
 /// The gradient kernels of one channel set and float type, loaded on a GPU.
 pub struct CudaGradKernels<R: CudaFloat> {
-    stream: Arc<CudaStream>,
-    forward_fn: CudaFunction,
-    backward_fn: CudaFunction,
-    drive_fn: CudaFunction,
-    drive_adjoint_fn: CudaFunction,
-    decay_fn: CudaFunction,
-    deliver_fn: CudaFunction,
-    accumulate_fn: CudaFunction,
+    pub(super) stream: Arc<CudaStream>,
+    pub(super) forward_fn: CudaFunction,
+    pub(super) backward_fn: CudaFunction,
+    pub(super) drive_fn: CudaFunction,
+    pub(super) drive_adjoint_fn: CudaFunction,
+    pub(super) decay_fn: CudaFunction,
+    pub(super) deliver_fn: CudaFunction,
+    pub(super) accumulate_fn: CudaFunction,
     gates: usize,
     channels: usize,
     device_name: String,
@@ -84,7 +84,10 @@ impl<R: CudaFloat> CudaGradKernels<R> {
     }
 
     /// A device copy of `xs` (one zero element if empty: no zero-sized allocations).
-    fn up<T: DeviceRepr + ValidAsZeroBits>(&self, xs: &[T]) -> Result<CudaSlice<T>, CudaError> {
+    pub(super) fn up<T: DeviceRepr + ValidAsZeroBits>(
+        &self,
+        xs: &[T],
+    ) -> Result<CudaSlice<T>, CudaError> {
         if xs.is_empty() {
             self.stream.alloc_zeros(1).map_err(driver)
         } else {
@@ -92,14 +95,18 @@ impl<R: CudaFloat> CudaGradKernels<R> {
         }
     }
 
-    fn down<T: DeviceRepr>(&self, dev: &CudaSlice<T>, xs: &mut [T]) -> Result<(), CudaError> {
+    pub(super) fn down<T: DeviceRepr>(
+        &self,
+        dev: &CudaSlice<T>,
+        xs: &mut [T],
+    ) -> Result<(), CudaError> {
         if !xs.is_empty() {
             self.stream.memcpy_dtoh(dev, xs).map_err(driver)?;
         }
         Ok(())
     }
 
-    fn sync(&self) -> Result<(), CudaError> {
+    pub(super) fn sync(&self) -> Result<(), CudaError> {
         self.stream.synchronize().map_err(driver)
     }
 

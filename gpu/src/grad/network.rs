@@ -251,7 +251,7 @@ impl<R: GradReal> GradNetwork<R> {
         self.neurons * (1 + self.gates + self.actions.len())
     }
 
-    fn check(&self, p: &Params<R>, stimulus: &Stimulus) -> Result<(), EngineError> {
+    pub(crate) fn check(&self, p: &Params<R>, stimulus: &Stimulus) -> Result<(), EngineError> {
         let n = self.neurons;
         let d = &self.defaults;
         let shape = |field: &str, got: usize, want: usize| {
