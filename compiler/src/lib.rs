@@ -45,6 +45,13 @@ pub fn compile(net: &Network, config: &ChipConfig) -> Result<Compiled, CompileEr
         message,
     };
     net.validate().map_err(|e| fail(e.message))?;
+    if let Some(reset) = net.reset_mv {
+        return Err(fail(format!(
+            "reset_mv = {reset}: integrate-and-fire neurons need a reset, which the chip's HH \
+             neurons do not have; run this network on the float reference, or use an HH \
+             channel set"
+        )));
+    }
     let placement = place::spread(net.neurons, config).map_err(fail)?;
     let (state, quantization) = quantize::quantize(net, config).map_err(fail)?;
     let image = tables::build(net, config, &placement, state).map_err(fail)?;

@@ -176,3 +176,15 @@ fn a_broken_manifest_is_refused() {
     edit_manifest(dir.path(), |m| m["memories"][0]["file"] = "../x.bin".into());
     assert!(load_error(dir.path()).contains("must be a plain name"));
 }
+
+#[test]
+fn integrate_and_fire_networks_are_refused() {
+    let net = network::lif::network("lif", 4, 10.0, -65.0, -50.0).unwrap();
+    let err = compiler::compile(&net, &ChipConfig::builtin("small").unwrap())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("reset_mv = -65") && err.contains("the chip's HH neurons do not have"),
+        "{err}"
+    );
+}

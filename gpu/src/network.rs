@@ -6,7 +6,8 @@
 //!    receptors add `+-I` (see [`crate::kernel`] for the neuron scheme);
 //! 2. spikes are the upward threshold crossings of this step;
 //! 3. every receptor state decays exactly, `s *= exp(-dt / tau)`;
-//! 4. each spike of this tick (and each input spike of this tick) adds its synapses'
+//! 4. integrate-and-fire neurons (a network with `reset_mv`) that spiked are reset;
+//! 5. each spike of this tick (and each input spike of this tick) adds its synapses'
 //!    weights, so it acts from the next tick on (no axonal delay), as in Brian2.
 //!
 //! The chip runs the same tick in fixed point (`sim::network`).
@@ -37,6 +38,7 @@ pub struct FloatNetwork<R: Real> {
     input_weight: Vec<R>,
     counted: Vec<u32>,
     spiked: Vec<u32>,
+    reset: Option<R>,
     ticks: u64,
 }
 
@@ -115,6 +117,7 @@ impl<R: Real> FloatNetwork<R> {
             bias: net.bias.iter().map(|&b| R::from_f64(b)).collect(),
             counted: vec![0; n],
             spiked: Vec::new(),
+            reset: net.reset_mv.map(R::from_f64),
             pop,
             engine,
             ticks: 0,
@@ -152,6 +155,11 @@ impl<R: Real> FloatNetwork<R> {
             if now != *seen {
                 self.spiked.push(i as u32);
                 *seen = now;
+            }
+        }
+        if let Some(reset) = self.reset {
+            for &s in &self.spiked {
+                pop.v[s as usize] = reset;
             }
         }
         for (state, &d) in self.receptors.iter_mut().zip(&self.decay) {

@@ -62,10 +62,28 @@ fn loss_value(g: &GradNetwork<f64>, p: &Params<f64>, stim: &Stimulus, ticks: usi
 /// Keeps the loss near 1e2, so finite differences resolve small gradients.
 const SCALE: f64 = 1e-3;
 
+/// The same network of leaky integrate-and-fire neurons (threshold -50 mV, reset to rest).
+fn lif_network() -> (Network, Stimulus) {
+    let (mut net, stim) = small_network(None);
+    net.channels = network::lif::channels(10.0, -65.0).unwrap();
+    net.initial.gates = None;
+    net.threshold_mv = -50.0;
+    net.reset_mv = Some(-65.0);
+    (net, stim)
+}
+
+/// HH (compiled), HH (interpreted: a set no compiled kernel matches), and LIF.
+fn networks() -> Vec<(Network, Stimulus)> {
+    vec![
+        small_network(None),
+        small_network(Some(hh_squid_variant())),
+        lif_network(),
+    ]
+}
+
 #[test]
 fn forward_pass_is_the_float_reference_bit_for_bit() {
-    for set in [None, Some(hh_squid_variant())] {
-        let (net, stim) = small_network(set);
+    for (net, stim) in networks() {
         let mut float = FloatNetwork::<f64>::new(&net, DT).unwrap();
         let grad = GradNetwork::<f64>::new(&net, DT).unwrap();
         let mut want = Vec::new();
@@ -100,8 +118,7 @@ fn hh_squid_variant() -> ChannelSet {
 #[test]
 fn gradients_match_central_finite_differences() {
     let ticks = 400;
-    for set in [None, Some(hh_squid_variant())] {
-        let (net, stim) = small_network(set);
+    for (net, stim) in networks() {
         let g = GradNetwork::<f64>::new(&net, DT).unwrap();
         let p = g.params();
         let traj = g.forward(&p, &stim, ticks, |_, _| {}).unwrap();
@@ -175,7 +192,7 @@ fn gradients_match_central_finite_differences() {
                 &|q, h| q.input_weight[e] += h,
             );
         }
-        assert!(checked > 20);
+        assert!(checked > 15, "{checked}");
         assert!(grads.weight.iter().any(|&w| w != 0.0));
     }
 }

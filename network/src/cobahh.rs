@@ -115,6 +115,7 @@ pub fn b2_from(path: &Path) -> Result<Network, NetworkError> {
         name: "b2".into(),
         channels,
         threshold_mv: THRESHOLD_MV,
+        reset_mv: None,
         neurons: NEURONS,
         initial: InitialState {
             v_mv: v0,

@@ -6,6 +6,7 @@
 //! exports it. Units: mV, ms, uA/cm^2, mS/cm^2 (per unit membrane area, like the channels).
 
 pub mod cobahh;
+pub mod lif;
 mod projection;
 pub mod random;
 mod stimulus;
@@ -61,6 +62,9 @@ pub struct Network {
     pub channels: ChannelSet,
     /// Spike = upward crossing of this potential.
     pub threshold_mv: f64,
+    /// Integrate-and-fire: after a spike the potential is set to this. `None` for HH
+    /// neurons, whose spikes end by themselves (the chip has no reset).
+    pub reset_mv: Option<f64>,
     pub neurons: usize,
     pub initial: InitialState,
     /// Constant injected current per neuron, uA/cm^2.
@@ -87,6 +91,7 @@ impl Network {
             name: name.to_string(),
             channels,
             threshold_mv,
+            reset_mv: None,
             neurons,
             initial: InitialState {
                 v_mv: vec![v_mv; neurons],
@@ -151,6 +156,14 @@ impl Network {
                 "threshold_mv = {}: expected a finite potential",
                 self.threshold_mv
             ));
+        }
+        if let Some(r) = self.reset_mv {
+            if !(r.is_finite() && r < self.threshold_mv) {
+                return fail(format!(
+                    "reset_mv = {r}: expected a finite potential below threshold_mv ({})",
+                    self.threshold_mv
+                ));
+            }
         }
         let lengths = [
             ("initial.v_mv", self.initial.v_mv.len()),

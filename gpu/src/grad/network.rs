@@ -127,6 +127,7 @@ pub struct GradNetwork<R: GradReal> {
     defaults: Params<R>,
     surrogate: Surrogate,
     memory_budget: usize,
+    reset: Option<R>,
 }
 
 impl<R: GradReal> GradNetwork<R> {
@@ -222,6 +223,7 @@ impl<R: GradReal> GradNetwork<R> {
             },
             surrogate: Surrogate::None,
             memory_budget: 256 << 20,
+            reset: net.reset_mv.map(R::from_f64),
         })
     }
 
@@ -352,6 +354,12 @@ impl<R: GradReal> GradNetwork<R> {
                 .filter(|(_, &c)| c != 0)
                 .map(|(i, _)| i as u32),
         );
+        if let Some(reset) = self.reset {
+            for &j in &sc.spiked {
+                state[j as usize] = reset;
+            }
+        }
+        let s = &mut state[n * (1 + self.gates)..];
         self.decay_receptors(s);
         deliver(&self.fanout, &p.weight, &sc.spiked, s, n);
         deliver(&self.input_fanout, &p.input_weight, inputs, s, n);
@@ -500,6 +508,12 @@ impl<R: GradReal> GradNetwork<R> {
                 let (lam_vx, lam_s) = lam.split_at_mut(n * (1 + self.gates));
                 loss.d_voltage(t, &after[..n], &mut lam_vx[..n]);
                 let spiked = &traj.raster.ticks[t];
+                if self.reset.is_some() {
+                    // The potential after a reset is a constant.
+                    for &j in spiked {
+                        lam_vx[j as usize] = R::default();
+                    }
+                }
                 accumulate_weights(&self.fanout, spiked, lam_s, n, &mut grads.weight);
                 let inputs = stimulus.at(t);
                 accumulate_weights(
@@ -509,7 +523,7 @@ impl<R: GradReal> GradNetwork<R> {
                     n,
                     &mut grads.input_weight,
                 );
-                self.surrogate_term(p, t, before, after, lam_s, loss, &mut lam_vx[..n]);
+                self.surrogate_term(p, t, before, after, spiked, lam_s, loss, &mut lam_vx[..n]);
                 self.decay_receptors(lam_s);
                 let s_before = &before[n * (1 + self.gates)..];
                 self.synaptic_drive(p, s_before, &mut sc);
@@ -547,6 +561,7 @@ impl<R: GradReal> GradNetwork<R> {
         t: usize,
         before: &[R],
         after: &[R],
+        spiked: &[u32],
         lam_s: &[R],
         loss: &dyn Loss<R>,
         lam_v: &mut [R],
@@ -556,10 +571,21 @@ impl<R: GradReal> GradNetwork<R> {
         };
         let threshold = self.consts.threshold.to_f64();
         let n = self.neurons;
+        let mut reset = vec![false; if self.reset.is_some() { n } else { 0 }];
+        for &j in spiked {
+            if let Some(r) = reset.get_mut(j as usize) {
+                *r = true;
+            }
+        }
         for j in 0..n {
-            let (v0, v1) = (before[j].to_f64(), after[j].to_f64());
+            let (v0, mut v1) = (before[j].to_f64(), after[j].to_f64());
             if v0 >= threshold {
                 continue;
+            }
+            // A reset neuron's potential before the reset is not kept; it crossed, so the
+            // pseudo-derivative is taken at the threshold (its peak).
+            if reset.get(j) == Some(&true) {
+                v1 = threshold;
             }
             let pseudo = 1.0 / (1.0 + slope * (v1 - threshold).abs()).powi(2);
             let mut effect = loss.d_spike(t, j);
