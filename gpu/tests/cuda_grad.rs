@@ -68,10 +68,11 @@ conductance = 0.3
 reversal = -65.0
 "#;
 
-/// Every set of the forward kernel's tests and the one above.
+/// Every set of the forward kernel's tests, the one above and integrate-and-fire's (no gates).
 fn grad_sets() -> Vec<ChannelSet> {
     let mut sets = all_sets();
     sets.push(ChannelSet::from_toml(CUSTOM_GRAD, "custom_grad.toml").unwrap());
+    sets.push(network::lif::channels(10.0, -65.0).unwrap());
     sets
 }
 const NEURONS: usize = 1000;

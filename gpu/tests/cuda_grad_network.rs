@@ -20,7 +20,8 @@ use grad_io::{assert_bits, run_driver, Input, Output};
 const DT: f64 = 0.025;
 const TICKS: usize = 400;
 
-/// A recurrent network with conductance and current receptors and Poisson inputs, on `set`.
+/// A recurrent network with conductance and current receptors and Poisson inputs, on `set`;
+/// integrate-and-fire (reset to -65 mV, threshold -50 mV) on `lif`.
 fn network(set: Option<ChannelSet>) -> (Network, Stimulus) {
     let mut net = RandomNetwork {
         neurons: 40,
@@ -33,6 +34,10 @@ fn network(set: Option<ChannelSet>) -> (Network, Stimulus) {
     .build();
     if let Some(set) = set {
         net.initial.gates = None;
+        if set.name == "lif" {
+            net.reset_mv = Some(-65.0);
+            net.threshold_mv = -50.0;
+        }
         net.channels = set;
     }
     let current = net.add_receptor(Receptor {
@@ -104,8 +109,16 @@ fn network_agrees<R: GradReal>(net: &Network, stimulus: &Stimulus, exe: &std::pa
             t.decay.len() as u32,
             TICKS as u32,
             net.inputs as u32,
+            u32::from(net.reset_mv.is_some()),
         ])
-        .reals(&[k.neg_dt, k.neg_dt_over_c, k.threshold, l.scale, l.target])
+        .reals(&[
+            k.neg_dt,
+            k.neg_dt_over_c,
+            k.threshold,
+            l.scale,
+            l.target,
+            R::from_f64(net.reset_mv.unwrap_or(0.0)),
+        ])
         .reals(&k.reversal[..nc])
         .reals(g.initial_state())
         .reals(&p.conductance.concat())
@@ -154,7 +167,13 @@ fn network_agrees<R: GradReal>(net: &Network, stimulus: &Stimulus, exe: &std::pa
 
 #[test]
 fn host_compiled_kernels_run_a_network_forward_and_backward_like_grad_network() {
-    for set in [None, Some(ChannelSet::builtin("hh_squid").unwrap())] {
+    // Traub-Miles, the squid set and integrate-and-fire (no gates, resets).
+    let lif = network::lif::channels(10.0, -65.0).unwrap();
+    for set in [
+        None,
+        Some(ChannelSet::builtin("hh_squid").unwrap()),
+        Some(lif),
+    ] {
         let (net, stimulus) = network(set);
         let dir = tempfile::tempdir().unwrap();
         let source = cuda_source(&net.channels);
@@ -237,8 +256,11 @@ fn gpu_network_gradients_match_grad_network_or_no_device_is_a_clear_error() {
         Err(CudaError::NoNvrtc(_)) => assert!(!nvrtc_available(), "NVRTC loads after all"),
         Err(e) => panic!("a GPU is present but CudaGradNetwork failed: {e}"),
         Ok(_) => {
-            device_network_agrees::<f64>(&net, &stimulus, 1e-6);
-            device_network_agrees::<f32>(&net, &stimulus, 1e-2);
+            let lif = network::lif::channels(10.0, -65.0).unwrap();
+            for (net, stimulus) in [(net, stimulus), network(Some(lif))] {
+                device_network_agrees::<f64>(&net, &stimulus, 1e-6);
+                device_network_agrees::<f32>(&net, &stimulus, 1e-2);
+            }
         }
     }
 }

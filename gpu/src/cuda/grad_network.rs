@@ -3,7 +3,8 @@
 //! the adjoints stay on the device during a tick; what the host needs goes back and forth:
 //! each tick's crossings (for the spike lists), the state after each tick (kept on the host
 //! for the backward pass, and shown to `on_tick`), and the adjoint of V around the loss.
-//! No checkpointing and no surrogate term: a first device version, kept small.
+//! Integrate-and-fire resets are applied on the host copy of V. No checkpointing and no
+//! surrogate term: a first device version, kept small.
 
 use cudarc::driver::{CudaFunction, CudaSlice, LaunchArgs, PushKernelArg};
 use network::{Fanout, Network, Stimulus};
@@ -34,6 +35,8 @@ pub struct CudaGradNetwork<R: CudaFloat + GradReal> {
     host: GradNetwork<R>,
     k: CudaGradKernels<R>,
     n: usize,
+    /// Integrate-and-fire: the potential spiking neurons are reset to.
+    reset: Option<R>,
     gates: usize,
     channels: usize,
     receptors: usize,
@@ -69,6 +72,7 @@ impl<R: CudaFloat + GradReal> CudaGradNetwork<R> {
         let reversal = k.up(&host.step_consts().reversal[..])?;
         Ok(CudaGradNetwork {
             n: net.neurons,
+            reset: net.reset_mv.map(R::from_f64),
             gates: net.channels.gates.len(),
             channels: net.channels.channels.len(),
             receptors: tables.decay.len(),
@@ -237,6 +241,12 @@ impl<R: CudaFloat + GradReal> CudaGradNetwork<R> {
             self.k.down(&x, sx)?;
             self.k.down(&s, ss)?;
             self.k.sync()?;
+            if let (Some(reset), false) = (self.reset, spiked.is_empty()) {
+                for &j in &spiked {
+                    sv[j as usize] = reset;
+                }
+                self.upload_into(sv, &mut v)?;
+            }
             raster.ticks.push(spiked);
             on_tick(t, &states[at..at + n]);
         }
@@ -284,8 +294,14 @@ impl<R: CudaFloat + GradReal> CudaGradNetwork<R> {
             self.k.down(&lam_v, &mut lam_v_host)?;
             self.k.sync()?;
             loss.d_voltage(t, &after[..n], &mut lam_v_host);
-            self.upload_into(&lam_v_host, &mut lam_v)?;
             let spiked = &traj.raster.ticks[t];
+            if self.reset.is_some() {
+                // The potential after a reset is a constant.
+                for &j in spiked {
+                    lam_v_host[j as usize] = R::default();
+                }
+            }
+            self.upload_into(&lam_v_host, &mut lam_v)?;
             let (fan, input_fan) = (&self.fanout, &self.input_fanout);
             let acc = &self.k.accumulate_fn;
             self.over_sources(acc, fan, spiked, &lam_s, &mut d_weight)?;

@@ -1,10 +1,11 @@
 // A whole network run forward and backward with the generated kernels only, host-compiled,
 // in GradNetwork's order (gpu/src/grad/network.rs: `forward`, `tick`, `backward`; every
-// state kept, no surrogate), for tests/cuda_grad_network.rs: the recipe a device-resident
+// state kept, no surrogate; LIF resets), for tests/cuda_grad_network.rs: the recipe a device-resident
 // gradient network follows. Usage: network_driver IN OUT.
 //
-// IN: u32 elem_size, u32 op (4), then arrays: shape u32[6] (n, gates, channels, receptors, ticks,
-// inputs); scalars T[5] (neg_dt, neg_dt_over_c, threshold, loss_scale, loss_target);
+// IN: u32 elem_size, u32 op (4), then arrays: shape u32[7] (n, gates, channels, receptors, ticks,
+// inputs, reset: 1 when spiking neurons are reset); scalars T[6] (neg_dt, neg_dt_over_c,
+// threshold, loss_scale, loss_target, reset potential);
 // reversal T[channels]; initial state T[n * (1 + gates + receptors)]; conductance
 // T[channels * n]; bias T[n]; weight T[]; input_weight T[]; receptor tables: conductance
 // u8[receptors], factor T[receptors], decay T[receptors]; the synapses' fanout: offsets,
@@ -42,9 +43,10 @@ struct Fan {
 
 template <typename T>
 static void network() {
-    std::vector<uint32_t> shape = next<uint32_t>(6);
+    std::vector<uint32_t> shape = next<uint32_t>(7);
     uint32_t n = shape[0], ng = shape[1], nc = shape[2], nr = shape[3], ticks = shape[4];
-    std::vector<T> k = next<T>(5), reversal = next<T>(nc);
+    bool reset = shape[6] != 0;
+    std::vector<T> k = next<T>(6), reversal = next<T>(nc);
     size_t stride = (size_t)n * (1 + ng + nr);
     std::vector<T> initial = next<T>(stride), conductance = next<T>((size_t)nc * n),
                    bias = next<T>(n), weight = next<T>(), input_weight = next<T>();
@@ -72,6 +74,8 @@ static void network() {
         for (uint32_t i = 0; i < n; ++i)
             if (crossed[i]) spikes.push_back(i);
         sp_offsets.push_back((uint32_t)spikes.size());
+        if (reset)
+            for (uint32_t j = sp_offsets[t]; j < sp_offsets[t + 1]; ++j) v[spikes[j]] = k[5];
         nf_host_launch(nr * n, [&] { decay(s, dec.data(), nr, n); });
         uint32_t first = sp_offsets[t], count = sp_offsets[t + 1] - first;
         fan.deliver_(weight, spikes.data() + first, count, s, n);
@@ -91,6 +95,9 @@ static void network() {
         const T* after = states.data() + stride * (t + 1);
         for (uint32_t i = 0; i < n; ++i) lam_v[i] = lam_v[i] + k[3] * (after[i] + k[4]);
         uint32_t first = sp_offsets[t], count = sp_offsets[t + 1] - first;
+        // The potential after a reset is a constant.
+        if (reset)
+            for (uint32_t j = first; j < first + count; ++j) lam_v[spikes[j]] = T(0);
         fan.accumulate_(spikes.data() + first, count, lam_s, d_weight, n);
         input_fan.accumulate_(events.data() + ev_offsets[t], ev_offsets[t + 1] - ev_offsets[t],
                               lam_s, d_input_weight, n);
