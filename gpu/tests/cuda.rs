@@ -11,83 +11,14 @@ use channels::ChannelSet;
 use gpu::cuda::{compile_source, cuda_source, CudaEngine, CudaError, CudaFloat, FloatTy};
 use gpu::{FloatEngine, KernelKind, Population, Real};
 
+#[path = "cuda/common.rs"]
+mod common;
+use common::{
+    all_sets, assert_exact_arithmetic, build_with_gxx, custom_set, nvrtc_available, required,
+};
+
 const STEPS: usize = 400;
 const DT: f64 = 0.025;
-
-fn required(var: &str) -> bool {
-    std::env::var(var).is_ok_and(|v| v == "1")
-}
-
-/// Whether NVRTC is usable; a missing NVRTC fails the test when it is required.
-fn nvrtc_available() -> bool {
-    match gpu::cuda::nvrtc::load_nvrtc() {
-        Ok(()) => true,
-        Err(e) if required("NEUROFUSE_REQUIRE_NVRTC") => {
-            panic!("NEUROFUSE_REQUIRE_NVRTC=1 but {e} (run tools/install-nvrtc.sh)")
-        }
-        Err(e) => {
-            eprintln!("SKIPPED: {e} (run tools/install-nvrtc.sh)");
-            false
-        }
-    }
-}
-
-/// Every gate kind and function of the rate language, a negative power, a capacitance
-/// other than 1 and a leak: what no built-in channel set has.
-const CUSTOM: &str = r#"
-name = "custom_cuda"
-capacitance = 0.9
-
-[constants]
-VT = -60.0
-
-[[channel]]
-name = "na"
-conductance = 80.0
-reversal = 55.0
-
-[[channel.gate]]
-name = "m"
-power = 3
-alpha = "0.32 * vtrap(-(V - VT - 13), 4)"
-beta = "0.28 * 5 / exprel((V - VT - 40) / 5)"
-
-[[channel.gate]]
-name = "h"
-power = 1
-inf = "1 / (1 + exp((V + 62) / 6.5))"
-tau = "max(0.3, 1 + 10 * sqrt(abs(V + 60) / 40) * exp(-abs(V + 60) / 20))"
-
-[[channel]]
-name = "k"
-conductance = 25.0
-reversal = -85.0
-
-[[channel.gate]]
-name = "w"
-power = 2
-inf = "0.5 * (1 + tanh((V + 35) / 10))"
-tau = "min(8, 1 + 4 * (2 + tanh(V / 20))^-1)"
-
-[[channel]]
-name = "leak"
-conductance = 0.1
-reversal = -65.0
-"#;
-
-fn custom_set() -> ChannelSet {
-    ChannelSet::from_toml(CUSTOM, "custom_cuda.toml").unwrap()
-}
-
-/// Every built-in channel set and the custom one.
-fn all_sets() -> Vec<ChannelSet> {
-    let mut sets: Vec<ChannelSet> = channels::builtin_names()
-        .into_iter()
-        .map(|n| ChannelSet::builtin(n).unwrap())
-        .collect();
-    sets.push(custom_set());
-    sets
-}
 
 #[test]
 fn every_channel_set_compiles_with_nvrtc() {
@@ -102,22 +33,6 @@ fn every_channel_set_compiles_with_nvrtc() {
             assert!(ptx.contains(&entry), "{}: no {entry} in the PTX", set.name);
         }
         assert_exact_arithmetic(&set.name, &ptx);
-    }
-}
-
-/// Compiled with `--fmad=false` and without fast math: every add, subtract and multiply
-/// rounds on its own (`.rn`, which ptxas may not fuse), the only FMAs are the explicit ones,
-/// and nothing is approximate or flushes subnormals.
-fn assert_exact_arithmetic(name: &str, ptx: &str) {
-    for ty in ["f32", "f64"] {
-        assert!(ptx.contains(&format!("fma.rn.{ty}")), "{name}: no {ty} FMA");
-        for op in ["add", "sub", "mul", "div", "sqrt"] {
-            let loose = format!("{op}.{ty}");
-            assert!(!ptx.contains(&loose), "{name}: `{loose}` may be contracted");
-        }
-    }
-    for word in [".approx", ".ftz", "mad.f", "mad.rn"] {
-        assert!(!ptx.contains(word), "{name}: `{word}` in the PTX");
     }
 }
 
@@ -280,41 +195,7 @@ fn read_result<R: Real>(bytes: &[u8], start: &Population<R>) -> Population<R> {
 
 /// Builds the host driver around the generated source of `set`, or says why it cannot.
 fn build_host_driver(set: &ChannelSet, dir: &Path) -> Option<PathBuf> {
-    let gxx = std::env::var("CXX").unwrap_or_else(|_| "g++".into());
-    if Command::new(&gxx).arg("--version").output().is_err() {
-        assert!(
-            !required("NEUROFUSE_REQUIRE_GXX"),
-            "NEUROFUSE_REQUIRE_GXX=1 but {gxx} cannot be run"
-        );
-        eprintln!("SKIPPED: {gxx} not found, the host build of the CUDA kernels is not checked");
-        return None;
-    }
-    std::fs::write(dir.join("kernels.cu"), cuda_source(set)).unwrap();
-    let driver = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cuda/host_driver.cpp");
-    let exe = dir.join("host_driver");
-    // -ffp-contract=off: the CPU backend never fuses a multiply and an add on its own.
-    let out = Command::new(&gxx)
-        .args([
-            "-std=c++17",
-            "-O2",
-            "-ffp-contract=off",
-            "-Wall",
-            "-Werror",
-            "-I",
-        ])
-        .arg(dir)
-        .arg(&driver)
-        .arg("-o")
-        .arg(&exe)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}: g++ failed:\n{}",
-        set.name,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Some(exe)
+    build_with_gxx(&cuda_source(set), "host_driver.cpp", dir, &set.name)
 }
 
 fn host_agrees<R: Real>(set: &ChannelSet, exe: &Path, dir: &Path) {

@@ -63,13 +63,13 @@ pub struct CudaEngine<R: CudaFloat> {
     device_name: String,
 }
 
-fn driver(e: cudarc::driver::DriverError) -> CudaError {
+pub(super) fn driver(e: cudarc::driver::DriverError) -> CudaError {
     CudaError::Driver(e.to_string())
 }
 
 /// The context of device `ordinal`, or why there is none. cudarc panics when `libcuda` is
 /// missing, so the library is looked for first and any other panic is caught.
-fn open_device(ordinal: usize) -> Result<Arc<CudaContext>, CudaError> {
+pub(super) fn open_device(ordinal: usize) -> Result<Arc<CudaContext>, CudaError> {
     // SAFETY: only tries to dlopen the candidate names.
     if !unsafe { cudarc::driver::sys::is_culib_present() } {
         return Err(CudaError::NoDevice(

@@ -4,12 +4,18 @@
 //! them gets an error, not a crash. See docs/cuda.md.
 
 pub mod device;
+pub mod grad_device;
+pub mod grad_network;
+pub mod grad_source;
 pub mod nvrtc;
 pub mod source;
+pub mod synapse_source;
 
 use std::fmt;
 
 pub use device::{CudaEngine, CudaFloat, DevicePopulation};
+pub use grad_device::CudaGradKernels;
+pub use grad_network::{CudaGradNetwork, CudaTrajectory};
 pub use nvrtc::compile_source;
 pub use source::{cuda_source, FloatTy};
 

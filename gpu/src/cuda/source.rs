@@ -10,15 +10,17 @@
 //! and `nf_host_step_<ty>` runs the kernel over every thread in turn. That is how the kernels
 //! are checked against the CPU backend without a GPU.
 //!
-//! Layout: a portability prelude, then per float type the math functions and the kernels.
-//! The forward step is the only kernel for now; the adjoint step will be generated next to it
-//! from the same per-type math.
+//! Layout: a portability prelude, the math functions of both float types, dual numbers
+//! (`grad_source`) and atomics (`synapse_source`), then per float type the kernels: the float
+//! engine's forward step (here), the gradient engine's neuron steps (`grad_source`) and the
+//! synapse steps (`synapse_source`).
 
 use std::fmt::Write as _;
 
 use channels::expr::{BinOp, Expr, Func};
 use channels::{ChannelSet, Kinetics};
 
+use super::{grad_source, synapse_source};
 use crate::real::{exp_f32, exp_f64, Real};
 
 /// A float type a kernel is generated for.
@@ -98,8 +100,19 @@ fn c_literal(x: f64, suffix: &str) -> String {
 
 /// C for an expression over `v`, mirroring [`Expr::to_rust`] operation for operation.
 pub fn expr_to_c(e: &Expr, ty: FloatTy) -> String {
+    expr_to_c_with(e, ty, &|lit| lit)
+}
+
+/// The same, for a template over the number type `T` (a float or a dual number): every
+/// constant becomes `T(literal)`, as `R::from_f64` makes a dual with derivative 0.
+pub fn expr_to_c_generic(e: &Expr, ty: FloatTy) -> String {
+    expr_to_c_with(e, ty, &|lit| format!("T({lit})"))
+}
+
+fn expr_to_c_with(e: &Expr, ty: FloatTy, constant: &dyn Fn(String) -> String) -> String {
+    let expr_to_c = |e: &Expr, ty: FloatTy| expr_to_c_with(e, ty, constant);
     match e {
-        Expr::Num(c) => ty.literal(*c),
+        Expr::Num(c) => constant(ty.literal(*c)),
         Expr::V => "v".to_string(),
         Expr::Neg(a) => format!("(-{})", expr_to_c(a, ty)),
         Expr::Bin(op, a, b) => {
@@ -141,8 +154,14 @@ pub fn cuda_source(set: &ChannelSet) -> String {
     s += PRELUDE;
     for ty in FloatTy::ALL {
         s += &math(ty);
+    }
+    s += &grad_source::dual();
+    s += synapse_source::ATOMICS;
+    for ty in FloatTy::ALL {
         s += &forward_kernel(set, ty);
         s += &host_launcher(set, ty);
+        s += &grad_source::grad_kernels(set, ty);
+        s += &synapse_source::synapse_kernels(ty);
     }
     s
 }
@@ -187,6 +206,12 @@ static inline double NF_F64_FROM_BITS(unsigned long long u) { double x; __builti
 // The launch geometry the host launchers emulate, one thread at a time.
 struct nf_dim3 { unsigned int x; };
 static nf_dim3 threadIdx, blockIdx, blockDim;
+// Runs `kernel()` as a launch of `threads` threads (blocks of 128) would, one at a time.
+template <typename F> static void nf_host_launch(unsigned int threads, F kernel) {
+    blockDim.x = 128;
+    for (blockIdx.x = 0; blockIdx.x * blockDim.x < threads; ++blockIdx.x)
+        for (threadIdx.x = 0; threadIdx.x < blockDim.x; ++threadIdx.x) kernel();
+}
 #endif
 "#;
 
@@ -295,6 +320,11 @@ fn math(ty: FloatTy) -> String {
         FloatTy::F32 => <f32 as Real>::EXPREL_SWITCH,
         FloatTy::F64 => <f64 as Real>::EXPREL_SWITCH,
     });
+    writeln!(
+        s,
+        "NF_DEVICE {r} nf_exprel_switch({r}) {{ return {select_switch}; }}"
+    )
+    .unwrap();
     writeln!(
         s,
         "NF_DEVICE {r} nf_exprel({r} x) {{\n\

@@ -93,6 +93,18 @@ enum Kernels<R: GradReal> {
     ),
 }
 
+/// The receptors of a network as tables, in the engine's precision.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReceptorTables<R> {
+    /// 1 for a conductance receptor, 0 for a current one.
+    pub conductance: Vec<u8>,
+    /// The reversal potential (conductance) or the sign (current), by which the state
+    /// drives `i_ext`.
+    pub factor: Vec<R>,
+    /// Per tick: `exp(-dt / tau)`.
+    pub decay: Vec<R>,
+}
+
 /// What each receptor does, in the engine's precision.
 #[derive(Clone, Copy, Debug)]
 enum Action<R> {
@@ -241,7 +253,7 @@ impl<R: GradReal> GradNetwork<R> {
         self.neurons * (1 + self.gates + self.actions.len())
     }
 
-    fn check(&self, p: &Params<R>, stimulus: &Stimulus) -> Result<(), EngineError> {
+    pub(crate) fn check(&self, p: &Params<R>, stimulus: &Stimulus) -> Result<(), EngineError> {
         let n = self.neurons;
         let d = &self.defaults;
         let shape = |field: &str, got: usize, want: usize| {
@@ -348,36 +360,112 @@ impl<R: GradReal> GradNetwork<R> {
             }
         }
         let s = &mut state[n * (1 + self.gates)..];
-        for (r, &d) in self.decay.iter().enumerate() {
-            for x in &mut s[r * n..(r + 1) * n] {
-                *x = *x * d;
-            }
-        }
+        self.decay_receptors(s);
         deliver(&self.fanout, &p.weight, &sc.spiked, s, n);
         deliver(&self.input_fanout, &p.input_weight, inputs, s, n);
     }
 
     /// `g_ext` and `i_ext` of the receptors' state `s` plus the bias.
     fn synaptic_drive(&self, p: &Params<R>, s: &[R], sc: &mut Scratch<R>) {
+        self.receptor_drive(&p.bias, s, &mut sc.g_ext, &mut sc.i_ext);
+    }
+
+    /// The drive of the receptor states `s` (receptor-major, `receptors * n`) plus `bias`:
+    /// writes `g_ext` and `i_ext` (per neuron), as each tick does.
+    pub fn receptor_drive(&self, bias: &[R], s: &[R], g_ext: &mut [R], i_ext: &mut [R]) {
         let n = self.neurons;
-        sc.i_ext.copy_from_slice(&p.bias);
-        sc.g_ext.fill(R::default());
+        i_ext.copy_from_slice(bias);
+        g_ext.fill(R::default());
         for (r, action) in self.actions.iter().enumerate() {
             let state = &s[r * n..(r + 1) * n];
             match *action {
                 Action::Conductance { reversal } => {
                     for i in 0..n {
-                        sc.g_ext[i] = sc.g_ext[i] + state[i];
-                        sc.i_ext[i] = sc.i_ext[i] + state[i] * reversal;
+                        g_ext[i] = g_ext[i] + state[i];
+                        i_ext[i] = i_ext[i] + state[i] * reversal;
                     }
                 }
                 Action::Current { sign } => {
                     for i in 0..n {
-                        sc.i_ext[i] = sc.i_ext[i] + state[i] * sign;
+                        i_ext[i] = i_ext[i] + state[i] * sign;
                     }
                 }
             }
         }
+    }
+
+    /// The adjoint of [`Self::receptor_drive`]: adds the adjoints of `g_ext` and `i_ext` to
+    /// those of the receptor states, `lam_s`, and to the bias gradient `d_bias`.
+    pub fn drive_adjoint(
+        &self,
+        lam_g_ext: &[R],
+        lam_i_ext: &[R],
+        lam_s: &mut [R],
+        d_bias: &mut [R],
+    ) {
+        let n = self.neurons;
+        for (r, action) in self.actions.iter().enumerate() {
+            let l = &mut lam_s[r * n..(r + 1) * n];
+            match *action {
+                Action::Conductance { reversal } => {
+                    for i in 0..n {
+                        l[i] = l[i] + lam_g_ext[i] + lam_i_ext[i] * reversal;
+                    }
+                }
+                Action::Current { sign } => {
+                    for i in 0..n {
+                        l[i] = l[i] + lam_i_ext[i] * sign;
+                    }
+                }
+            }
+        }
+        for (b, &l) in d_bias.iter_mut().zip(lam_i_ext) {
+            *b = *b + l;
+        }
+    }
+
+    /// One tick's decay of the receptor states (or of their adjoints), receptor-major.
+    pub fn decay_receptors(&self, s: &mut [R]) {
+        let n = self.neurons;
+        for (r, &d) in self.decay.iter().enumerate() {
+            for x in &mut s[r * n..(r + 1) * n] {
+                *x = *x * d;
+            }
+        }
+    }
+
+    /// The receptors as the CUDA synapse kernels take them (see `cuda::synapse_source`).
+    pub fn receptor_tables(&self) -> ReceptorTables<R> {
+        let mut t = ReceptorTables {
+            conductance: Vec::new(),
+            factor: Vec::new(),
+            decay: self.decay.clone(),
+        };
+        for action in &self.actions {
+            let (c, f) = match *action {
+                Action::Conductance { reversal } => (1, reversal),
+                Action::Current { sign } => (0, sign),
+            };
+            t.conductance.push(c);
+            t.factor.push(f);
+        }
+        t
+    }
+
+    /// The synapses between neurons and from the inputs, grouped by source.
+    pub fn fanouts(&self) -> (&Fanout, &Fanout) {
+        (&self.fanout, &self.input_fanout)
+    }
+
+    /// The state every run starts from, flat: V (per neuron), the gates (gate-major), the
+    /// receptor states (receptor-major).
+    pub fn initial_state(&self) -> &[R] {
+        &self.initial
+    }
+
+    /// The step constants the neuron kernels get.
+    pub fn step_consts(&self) -> &StepConsts<R> {
+        &self.consts
     }
 
     /// The gradient of the loss with respect to every parameter.
@@ -436,11 +524,7 @@ impl<R: GradReal> GradNetwork<R> {
                     &mut grads.input_weight,
                 );
                 self.surrogate_term(p, t, before, after, spiked, lam_s, loss, &mut lam_vx[..n]);
-                for (r, &d) in self.decay.iter().enumerate() {
-                    for l in &mut lam_s[r * n..(r + 1) * n] {
-                        *l = *l * d;
-                    }
-                }
+                self.decay_receptors(lam_s);
                 let s_before = &before[n * (1 + self.gates)..];
                 self.synaptic_drive(p, s_before, &mut sc);
                 let (lam_v, lam_x) = lam_vx.split_at_mut(n);
@@ -460,24 +544,7 @@ impl<R: GradReal> GradNetwork<R> {
                     Kernels::Compiled(_, _, b) => b(&self.consts, args),
                     Kernels::Interpreted(m, _, b) => b(m, &self.consts, args),
                 }
-                for (r, action) in self.actions.iter().enumerate() {
-                    let l = &mut lam_s[r * n..(r + 1) * n];
-                    match *action {
-                        Action::Conductance { reversal } => {
-                            for i in 0..n {
-                                l[i] = l[i] + lam_g_ext[i] + lam_i_ext[i] * reversal;
-                            }
-                        }
-                        Action::Current { sign } => {
-                            for i in 0..n {
-                                l[i] = l[i] + lam_i_ext[i] * sign;
-                            }
-                        }
-                    }
-                }
-                for (b, &l) in grads.bias.iter_mut().zip(&lam_i_ext) {
-                    *b = *b + l;
-                }
+                self.drive_adjoint(&lam_g_ext, &lam_i_ext, lam_s, &mut grads.bias);
             }
         }
         for (c, g) in grads.conductance.iter_mut().enumerate() {
@@ -553,8 +620,9 @@ impl<R: GradReal> Scratch<R> {
     }
 }
 
-/// Adds the weights of `sources`' synapses to the receptor states `s`.
-fn deliver<R: GradReal>(fanout: &Fanout, weight: &[R], sources: &[u32], s: &mut [R], n: usize) {
+/// Adds the weights of `sources`' synapses to the receptor states `s` (receptor-major,
+/// `n` neurons).
+pub fn deliver<R: GradReal>(fanout: &Fanout, weight: &[R], sources: &[u32], s: &mut [R], n: usize) {
     for &j in sources {
         for e in fanout.range(j as usize) {
             let k = fanout.receptor[e] as usize * n + fanout.post[e] as usize;
@@ -565,7 +633,7 @@ fn deliver<R: GradReal>(fanout: &Fanout, weight: &[R], sources: &[u32], s: &mut 
 
 /// d loss / d weight for the synapses of `sources`, which fired: the adjoint of the state
 /// they added to.
-fn accumulate_weights<R: GradReal>(
+pub fn accumulate_weights<R: GradReal>(
     fanout: &Fanout,
     sources: &[u32],
     lam_s: &[R],
