@@ -104,6 +104,40 @@ pub fn run_b1(b: B1, engine: Engine) -> Result<B1Result> {
     })
 }
 
+/// B1 on the GPU (the CUDA forward kernel); a clear error where there is none.
+pub fn run_b1_cuda(b: B1, precision: Precision) -> Result<B1Result> {
+    let set = ChannelSet::builtin("hh_squid")?;
+    let (run_s, spikes, kernel) = match precision {
+        Precision::F32 => b1_cuda::<f32>(&set, b)?,
+        Precision::F64 => b1_cuda::<f64>(&set, b)?,
+    };
+    Ok(B1Result {
+        engine: Engine::Float(precision),
+        kernel,
+        run_s,
+        updates_per_s: (b.neurons * b.steps) as f64 / run_s,
+        spikes,
+    })
+}
+
+fn b1_cuda<R: Real + gpu::cuda::CudaFloat>(set: &ChannelSet, b: B1) -> Result<(f64, u64, String)> {
+    let eng = gpu::cuda::CudaEngine::<R>::new(set, DT_MS)?;
+    let host = FloatEngine::<R>::new(set, DT_MS)?;
+    let mut pop = host.population(b.neurons, V0_MV, THRESHOLD_MV);
+    for (slot, i) in pop.i_ext.iter_mut().zip(currents(b.neurons)) {
+        *slot = R::from_f64(i);
+    }
+    let mut dev = eng.upload(&pop)?;
+    let start = Instant::now();
+    eng.run(&mut dev, b.steps)?;
+    eng.download(&dev, &mut pop)?;
+    Ok((
+        start.elapsed().as_secs_f64(),
+        pop.total_spikes(),
+        format!("cuda ({})", eng.device_name()),
+    ))
+}
+
 fn b1_float<R: Real>(set: &ChannelSet, b: B1) -> Result<(f64, u64, String)> {
     let eng = FloatEngine::<R>::new(set, DT_MS)?;
     let mut pop = eng.population(b.neurons, V0_MV, THRESHOLD_MV);
@@ -352,19 +386,86 @@ impl<R: gpu::GradReal> gpu::Loss<R> for TraceLoss<'_, R> {
     }
 }
 
-fn b3<R: gpu::GradReal>(precision: Precision) -> Result<B3Result> {
+/// B3's network: 100 squid-axon neurons driven by `linspace(8, 12)` uA/cm^2.
+fn b3_network() -> Result<network::Network> {
     let set = ChannelSet::builtin("hh_squid")?;
     let mut net = network::Network::new("b3", set, B3_NEURONS, V0_MV, THRESHOLD_MV);
     net.bias = (0..B3_NEURONS)
         .map(|i| 8.0 + 4.0 * i as f64 / (B3_NEURONS - 1) as f64)
         .collect();
-    let engine = gpu::GradNetwork::<R>::new(&net, DT_MS)?;
-    let stimulus = network::Stimulus::silent(0);
-    let nominal = engine.params();
+    Ok(net)
+}
+
+/// What B3 needs of a gradient engine (the CPU's and the GPU's have the same calls).
+trait GradEngine<R: gpu::GradReal> {
+    fn nominal(&self) -> gpu::Params<R>;
+    /// Forward pass; `on_tick` sees the potentials after each tick.
+    fn run(&self, p: &gpu::Params<R>, on_tick: &mut dyn FnMut(usize, &[R])) -> Result<()>;
+    /// Forward and backward passes: the gradient.
+    fn gradient(&self, p: &gpu::Params<R>, loss: &mut dyn gpu::Loss<R>) -> Result<gpu::Params<R>>;
+}
+
+impl<R: gpu::GradReal> GradEngine<R> for gpu::GradNetwork<R> {
+    fn nominal(&self) -> gpu::Params<R> {
+        self.params()
+    }
+    fn run(&self, p: &gpu::Params<R>, on_tick: &mut dyn FnMut(usize, &[R])) -> Result<()> {
+        self.forward(p, &network::Stimulus::silent(0), B3_STEPS, on_tick)?;
+        Ok(())
+    }
+    fn gradient(&self, p: &gpu::Params<R>, loss: &mut dyn gpu::Loss<R>) -> Result<gpu::Params<R>> {
+        let stim = network::Stimulus::silent(0);
+        let traj = self.forward(p, &stim, B3_STEPS, |_, _| {})?;
+        Ok(self.backward(p, &stim, &traj, loss)?)
+    }
+}
+
+impl<R: gpu::GradReal + gpu::cuda::CudaFloat> GradEngine<R> for gpu::cuda::CudaGradNetwork<R> {
+    fn nominal(&self) -> gpu::Params<R> {
+        self.params()
+    }
+    fn run(&self, p: &gpu::Params<R>, on_tick: &mut dyn FnMut(usize, &[R])) -> Result<()> {
+        self.forward(p, &network::Stimulus::silent(0), B3_STEPS, on_tick)?;
+        Ok(())
+    }
+    fn gradient(&self, p: &gpu::Params<R>, loss: &mut dyn gpu::Loss<R>) -> Result<gpu::Params<R>> {
+        let stim = network::Stimulus::silent(0);
+        let traj = self.forward(p, &stim, B3_STEPS, |_, _| {})?;
+        Ok(self.backward(p, &stim, &traj, loss)?)
+    }
+}
+
+/// B3 on the GPU (the CUDA kernels); a clear error where there is none.
+pub fn run_b3_cuda(precision: Precision) -> Result<B3Result> {
+    let net = b3_network()?;
+    match precision {
+        Precision::F32 => {
+            let e = gpu::cuda::CudaGradNetwork::<f32>::new(&net, DT_MS)?;
+            let kernel = format!("cuda ({})", e.device_name());
+            b3_on(&e, precision, kernel)
+        }
+        Precision::F64 => {
+            let e = gpu::cuda::CudaGradNetwork::<f64>::new(&net, DT_MS)?;
+            let kernel = format!("cuda ({})", e.device_name());
+            b3_on(&e, precision, kernel)
+        }
+    }
+}
+
+fn b3<R: gpu::GradReal>(precision: Precision) -> Result<B3Result> {
+    let engine = gpu::GradNetwork::<R>::new(&b3_network()?, DT_MS)?;
+    let kernel = engine.kernel_name().to_string();
+    b3_on(&engine, precision, kernel)
+}
+
+fn b3_on<R: gpu::GradReal>(
+    engine: &dyn GradEngine<R>,
+    precision: Precision,
+    kernel: String,
+) -> Result<B3Result> {
+    let nominal = engine.nominal();
     let mut target = Vec::with_capacity(B3_STEPS);
-    engine.forward(&nominal, &stimulus, B3_STEPS, |_, v| {
-        target.push(v.to_vec())
-    })?;
+    engine.run(&nominal, &mut |_, v| target.push(v.to_vec()))?;
     let mut params = nominal.clone();
     for g in params.conductance.iter_mut().flatten() {
         *g = *g * R::from_f64(1.1);
@@ -379,17 +480,12 @@ fn b3<R: gpu::GradReal>(precision: Precision) -> Result<B3Result> {
 
     let start = Instant::now();
     let mut loss = 0.0;
-    engine.forward(&params, &stimulus, B3_STEPS, |t, v| {
-        loss += squared_error(t, v)
-    })?;
+    engine.run(&params, &mut |t, v| loss += squared_error(t, v))?;
     let fwd_s = start.elapsed().as_secs_f64();
 
     let start = Instant::now();
-    let traj = engine.forward(&params, &stimulus, B3_STEPS, |_, _| {})?;
-    let grads = engine.backward(
+    let grads = engine.gradient(
         &params,
-        &stimulus,
-        &traj,
         &mut TraceLoss {
             target: &target,
             scale,
@@ -405,7 +501,7 @@ fn b3<R: gpu::GradReal>(precision: Precision) -> Result<B3Result> {
         .sqrt();
     Ok(B3Result {
         precision,
-        kernel: engine.kernel_name().to_string(),
+        kernel,
         fwd_s,
         fwd_bwd_s,
         loss: loss * scale,

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use channels::ChannelSet;
 use clap::{Parser, Subcommand, ValueEnum};
-use neurofuse::bench::{run_b1, run_b2, run_b3, B1};
+use neurofuse::bench::{run_b1, run_b1_cuda, run_b2, run_b3, run_b3_cuda, B1};
 use neurofuse::neuron::{simulate, simulate_registers_traced, write_vcd, Engine, Precision};
 use neurofuse::{demo, trace, verilog};
 
@@ -29,6 +29,9 @@ enum EngineArg {
     Fixed,
     /// The chip's RTL under Verilator (bit-exact with `fixed`)
     Rtl,
+    /// The float reference on an NVIDIA GPU: CUDA kernels compiled at run time by NVRTC
+    /// (bench b1 and b3)
+    Cuda,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -334,6 +337,16 @@ fn engine_of(
         (EngineArg::Fixed | EngineArg::Rtl, Some(_)) => bail!(
             "--precision applies to --engine float only; the fixed and rtl engines have the chip's formats"
         ),
+        (EngineArg::Cuda, _) => bail!(
+            "--engine cuda runs the standard workloads only: `neurofuse bench b1|b3 --engine cuda`"
+        ),
+    }
+}
+
+fn precision_of(engine: Engine) -> Precision {
+    match engine {
+        Engine::Float(p) => p,
+        _ => Precision::F32,
     }
 }
 
@@ -390,10 +403,15 @@ fn run(cli: Cli) -> Result<()> {
             precision,
             repeat,
         } => {
-            let engine = engine_of(engine, precision, Precision::F32)?;
             if repeat == 0 {
                 bail!("--repeat must be at least 1");
             }
+            let cuda = engine == EngineArg::Cuda;
+            let engine = if cuda {
+                Engine::Float(precision.unwrap_or(Precision::F32))
+            } else {
+                engine_of(engine, precision, Precision::F32)?
+            };
             // The median run by run time.
             let median = |mut runs: Vec<(f64, serde_json::Value)>| {
                 runs.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -401,11 +419,20 @@ fn run(cli: Cli) -> Result<()> {
             };
             let runs = (0..repeat)
                 .map(|_| match workload {
+                    Workload::B1 if cuda => run_b1_cuda(B1::default(), precision_of(engine))
+                        .map(|r| (r.run_s, r.to_json())),
                     Workload::B1 => run_b1(B1::default(), engine).map(|r| (r.run_s, r.to_json())),
+                    Workload::B2 if cuda => bail!(
+                        "b2 on --engine cuda: the network's synapses run on the CPU only so far \
+                         (b1 and b3 run on the GPU)"
+                    ),
                     Workload::B2 => run_b2(engine).map(|r| (r.run_s, r.to_json())),
+                    Workload::B3 if cuda => {
+                        run_b3_cuda(precision_of(engine)).map(|r| (r.fwd_bwd_s, r.to_json()))
+                    }
                     Workload::B3 => match engine {
                         Engine::Float(p) => run_b3(p).map(|r| (r.fwd_bwd_s, r.to_json())),
-                        _ => bail!("b3 (gradients) runs on the float engine only"),
+                        _ => bail!("b3 (gradients) runs on the float and cuda engines only"),
                     },
                 })
                 .collect::<Result<Vec<_>>>()?;

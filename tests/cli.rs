@@ -347,5 +347,33 @@ fn bench_b3_prints_forward_and_backward_times() {
         .args(["bench", "b3", "--engine", "fixed"])
         .assert()
         .failure()
-        .stderr(contains("b3 (gradients) runs on the float engine only"));
+        .stderr(contains(
+            "b3 (gradients) runs on the float and cuda engines only",
+        ));
+}
+
+#[test]
+fn the_gpu_engine_runs_b1_and_b3_or_says_there_is_no_gpu() {
+    for workload in ["b1", "b3"] {
+        let out = neurofuse()
+            .args(["bench", workload, "--engine", "cuda", "--repeat", "1"])
+            .output()
+            .unwrap();
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+        );
+        if out.status.success() {
+            let v: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+            assert!(v["kernel"].as_str().unwrap().starts_with("cuda ("), "{v}");
+        } else {
+            eprintln!("SKIPPED: the {workload} launch (no GPU here); checked the error instead");
+            assert!(stderr.contains("no CUDA device"), "{stderr}");
+        }
+    }
+    neurofuse()
+        .args(["bench", "b2", "--engine", "cuda"])
+        .assert()
+        .failure()
+        .stderr(contains("b2 on --engine cuda"));
 }
