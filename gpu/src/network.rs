@@ -19,9 +19,31 @@ use crate::real::Real;
 
 /// What each receptor does to the membrane, in the engine's precision.
 #[derive(Clone, Copy, Debug)]
-enum Action<R> {
+pub(crate) enum Action<R> {
     Conductance { reversal: R },
     Current { sign: R },
+}
+
+/// Each receptor's action and its decay over one step `dt` (ms).
+pub(crate) fn receptor_actions<R: Real>(net: &Network, dt: f64) -> (Vec<Action<R>>, Vec<R>) {
+    let actions = net
+        .receptors
+        .iter()
+        .map(|r| match r.kind {
+            ReceptorKind::Conductance { reversal_mv } => Action::Conductance {
+                reversal: R::from_f64(reversal_mv),
+            },
+            ReceptorKind::Current { excitatory } => Action::Current {
+                sign: R::from_f64(if excitatory { 1.0 } else { -1.0 }),
+            },
+        })
+        .collect();
+    let decay = net
+        .receptors
+        .iter()
+        .map(|r| R::from_f64((-dt / r.tau_ms).exp()))
+        .collect();
+    (actions, decay)
 }
 
 pub struct FloatNetwork<R: Real> {
@@ -85,6 +107,7 @@ impl<R: Real> FloatNetwork<R> {
                 .collect()
         };
         let fanout = net.synapses.fanout(n);
+        let (actions, decay) = receptor_actions(net, dt);
         let input_fanout = net.input_synapses.fanout(net.inputs);
         Ok(FloatNetwork {
             weight: sorted(&fanout, &net.synapses.weight),
@@ -97,23 +120,8 @@ impl<R: Real> FloatNetwork<R> {
                 .iter()
                 .map(|s| s.iter().map(|&x| R::from_f64(x)).collect())
                 .collect(),
-            actions: net
-                .receptors
-                .iter()
-                .map(|r| match r.kind {
-                    ReceptorKind::Conductance { reversal_mv } => Action::Conductance {
-                        reversal: R::from_f64(reversal_mv),
-                    },
-                    ReceptorKind::Current { excitatory } => Action::Current {
-                        sign: R::from_f64(if excitatory { 1.0 } else { -1.0 }),
-                    },
-                })
-                .collect(),
-            decay: net
-                .receptors
-                .iter()
-                .map(|r| R::from_f64((-dt / r.tau_ms).exp()))
-                .collect(),
+            actions,
+            decay,
             bias: net.bias.iter().map(|&b| R::from_f64(b)).collect(),
             counted: vec![0; n],
             spiked: Vec::new(),

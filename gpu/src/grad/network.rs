@@ -13,14 +13,14 @@
 // Index loops over several parallel arrays read better than zipped iterators here.
 #![allow(clippy::needless_range_loop)]
 
-use network::{Fanout, Network, ReceptorKind, Stimulus};
+use network::{Fanout, Network, Stimulus};
 
 use crate::engine::EngineError;
 use crate::grad::kernels::{BackwardFn, ForwardFn};
 use crate::grad::kernels::{GradReal, InterpretedBackwardFn, InterpretedForwardFn};
 use crate::grad::model::{InterpretedModel, MAX_CHANNELS, MAX_GATES};
 use crate::grad::neuron::{Backward, Forward, StepConsts};
-use crate::network::Raster;
+use crate::network::{receptor_actions, Action, Raster};
 
 /// Everything a gradient is taken with respect to.
 #[derive(Clone, Debug, PartialEq)]
@@ -105,13 +105,6 @@ pub struct ReceptorTables<R> {
     pub decay: Vec<R>,
 }
 
-/// What each receptor does, in the engine's precision.
-#[derive(Clone, Copy, Debug)]
-enum Action<R> {
-    Conductance { reversal: R },
-    Current { sign: R },
-}
-
 pub struct GradNetwork<R: GradReal> {
     kernels: Kernels<R>,
     consts: StepConsts<R>,
@@ -179,6 +172,7 @@ impl<R: GradReal> GradNetwork<R> {
             initial.extend(s.iter().map(|&x| R::from_f64(x)));
         }
         let r = |v: &[f64]| v.iter().map(|&x| R::from_f64(x)).collect::<Vec<R>>();
+        let (actions, decay) = receptor_actions(net, dt);
         Ok(GradNetwork {
             kernels,
             consts: StepConsts {
@@ -191,23 +185,8 @@ impl<R: GradReal> GradNetwork<R> {
             gates,
             channels,
             inputs: net.inputs,
-            actions: net
-                .receptors
-                .iter()
-                .map(|r| match r.kind {
-                    ReceptorKind::Conductance { reversal_mv } => Action::Conductance {
-                        reversal: R::from_f64(reversal_mv),
-                    },
-                    ReceptorKind::Current { excitatory } => Action::Current {
-                        sign: R::from_f64(if excitatory { 1.0 } else { -1.0 }),
-                    },
-                })
-                .collect(),
-            decay: net
-                .receptors
-                .iter()
-                .map(|r| R::from_f64((-dt / r.tau_ms).exp()))
-                .collect(),
+            actions,
+            decay,
             fanout: net.synapses.fanout(n),
             input_fanout: net.input_synapses.fanout(net.inputs),
             initial,
