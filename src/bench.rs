@@ -1,5 +1,5 @@
-//! The standard workloads of `../shared/bench/README.md`: B1 (independent neurons) and B2
-//! (the COBAHH network).
+//! The standard workloads of `../shared/bench/README.md`: B1 (independent neurons), B2 (the
+//! COBAHH network) and B3 (gradients).
 
 use std::time::Instant;
 
@@ -354,7 +354,7 @@ impl B3Result {
             "kernel": self.kernel,
             "fwd_s": self.fwd_s,
             "fwd_bwd_s": self.fwd_bwd_s,
-            "bwd_over_fwd": self.fwd_bwd_s / self.fwd_s,
+            "fwd_bwd_over_fwd": self.fwd_bwd_s / self.fwd_s,
             "loss": self.loss,
             "grad_norm": self.grad_norm,
         })

@@ -125,7 +125,7 @@ enum Command {
         out: PathBuf,
         #[arg(long, default_value_t = 10)]
         epochs: usize,
-        /// Hidden HH neurons
+        /// Hidden neurons (of each model)
         #[arg(long, default_value_t = 64)]
         hidden: usize,
         /// Worker threads (default: every core)
@@ -141,7 +141,7 @@ enum Command {
         #[arg(long, value_name = "N")]
         train_images: Option<usize>,
         /// Input-noise levels of the robustness table (standard deviations of Gaussian
-        /// noise on pixel intensities in 0..1)
+        /// noise on pixel intensities in 0..1; digits only)
         #[arg(long, value_delimiter = ',', default_value = "0,0.1,0.2,0.3,0.4,0.5")]
         noise: Vec<f64>,
     },

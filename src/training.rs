@@ -109,7 +109,7 @@ pub fn run(out: &Path, o: &Options) -> Result<()> {
         noise_report(out, &trained, &test_images, o)?;
     }
     drop(train_images);
-    plot_training(out, &trained)?;
+    plot_training(out, &trained, o.task)?;
     println!("outputs in {}", out.display());
     Ok(())
 }
@@ -159,7 +159,8 @@ fn train_one(
                 100.0 * r.test_accuracy
             )
         }),
-    });
+    })
+    .map_err(|e| anyhow::anyhow!("training {label}: {e}"))?;
     bar.finish_and_clear();
     let kept = fit::kept(&records).context("no epoch was trained (--epochs 0)")?;
     println!(
@@ -242,7 +243,14 @@ fn noise_report(out: &Path, models: &[Trained], test: &[Sample], o: &Options) ->
     )
 }
 
-fn plot_training(out: &Path, models: &[Trained]) -> Result<()> {
+fn task_name(task: Task) -> &'static str {
+    match task {
+        Task::Digits => "Digits",
+        Task::Order => "Order",
+    }
+}
+
+fn plot_training(out: &Path, models: &[Trained], task: Task) -> Result<()> {
     let mut series = Vec::new();
     for m in models {
         for (what, f) in [
@@ -274,7 +282,7 @@ fn plot_training(out: &Path, models: &[Trained]) -> Result<()> {
         .with_context(|| format!("cannot write {}", path.display()))?;
     crate::plot::curves(
         &out.join("training.svg"),
-        "Digits: accuracy per epoch",
+        &format!("{}: accuracy per epoch", task_name(task)),
         ("epoch", "accuracy (%)"),
         0.0..100.0,
         &series,

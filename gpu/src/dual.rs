@@ -147,7 +147,8 @@ mod tests {
     #[test]
     fn derivatives_of_the_rate_functions_match_central_differences() {
         type D = Dual<f64>;
-        let cases: Vec<(&str, fn(D) -> D)> = vec![
+        type Case = (&'static str, fn(D) -> D);
+        let cases: Vec<Case> = vec![
             ("exp", |x| D::exp(x * D::from_f64(0.3))),
             ("exprel", |x| D::exprel(x * D::from_f64(0.1))),
             ("vtrap", |x| D::vtrap(x, D::from_f64(10.0))),

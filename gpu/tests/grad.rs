@@ -200,20 +200,49 @@ fn gradients_match_central_finite_differences() {
 #[test]
 fn checkpointing_and_recomputation_give_the_same_gradient() {
     let (net, stim) = small_network(None);
-    let mut g = GradNetwork::<f64>::new(&net, DT).unwrap();
-    let p = g.params();
-    let full = g.forward(&p, &stim, 400, |_, _| {}).unwrap();
-    assert_eq!(full.checkpoint_every(), 1);
-    let want = g
-        .backward(&p, &stim, &full, &mut VoltageLoss { scale: SCALE })
+    // 390 ticks: not a multiple of the segment length (20), so the last segment is short.
+    for ticks in [400, 390] {
+        let mut g = GradNetwork::<f64>::new(&net, DT).unwrap();
+        let p = g.params();
+        let full = g.forward(&p, &stim, ticks, |_, _| {}).unwrap();
+        assert_eq!(full.checkpoint_every(), 1);
+        let want = g
+            .backward(&p, &stim, &full, &mut VoltageLoss { scale: SCALE })
+            .unwrap();
+        // A state is 10 neurons x (V, 3 gates, 3 receptors) x 8 bytes = 560 bytes: all of
+        // them need 220 KiB, checkpoints and one segment 23 KiB.
+        g.set_memory_budget(32 << 10);
+        let sparse = g.forward(&p, &stim, ticks, |_, _| {}).unwrap();
+        assert_eq!(sparse.checkpoint_every(), 20);
+        let got = g
+            .backward(&p, &stim, &sparse, &mut VoltageLoss { scale: SCALE })
+            .unwrap();
+        assert_eq!(got, want, "{ticks} ticks");
+        g.set_memory_budget(16 << 10);
+        let err = g.forward(&p, &stim, ticks, |_, _| {}).err().unwrap();
+        assert!(
+            err.0.contains("needs at least 0.02 MiB") && err.0.contains("budget of 0.02 MiB"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn a_trajectory_of_another_network_is_refused() {
+    let (net, stim) = small_network(None);
+    let (a, b) = (
+        GradNetwork::<f64>::new(&net, DT).unwrap(),
+        GradNetwork::<f64>::new(&lif_network().0, DT).unwrap(),
+    );
+    let traj = a.forward(&a.params(), &stim, 50, |_, _| {}).unwrap();
+    let err = b
+        .backward(&b.params(), &stim, &traj, &mut VoltageLoss { scale: SCALE })
+        .err()
         .unwrap();
-    g.set_memory_budget(4096);
-    let sparse = g.forward(&p, &stim, 400, |_, _| {}).unwrap();
-    assert_eq!(sparse.checkpoint_every(), 20);
-    let got = g
-        .backward(&p, &stim, &sparse, &mut VoltageLoss { scale: SCALE })
-        .unwrap();
-    assert_eq!(got, want);
+    assert!(
+        err.0.contains("not made by this network's forward pass"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -3,7 +3,8 @@
 //! Every input-hidden and hidden-output pair has an excitatory and an inhibitory
 //! conductance synapse (weights kept >= 0, so the pair acts as one signed weight and the
 //! chip's receptors express it). The class is the output neuron with the most spikes, ties
-//! going to the earliest first spike; a silent output layer is a wrong answer.
+//! going to the earliest first spike (then to the highest index); a silent output layer is a
+//! wrong answer.
 
 use channels::ChannelSet;
 use network::{Network, Receptor, ReceptorKind};
@@ -154,7 +155,8 @@ impl Readout {
         r
     }
 
-    /// The most spikes, then the earliest first spike; `None` if no output fired.
+    /// The most spikes, then the earliest first spike, then the highest class index; `None`
+    /// if no output fired.
     pub fn decide(&self) -> Option<usize> {
         (0..self.counts.len())
             .filter(|&k| self.counts[k] > 0)

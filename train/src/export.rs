@@ -183,6 +183,7 @@ pub fn load(dir: &Path) -> Result<(Network, Manifest), ExportError> {
     let channels =
         channels::ChannelSet::from_toml(&m.channels, &format!("{}: channels", path.display()))
             .map_err(|e| err(&path, e.to_string()))?;
+    check_manifest(&m).map_err(|e| err(&path, e))?;
     let tpath = dir.join(&m.tensors);
     let bytes = std::fs::read(&tpath).map_err(|e| err(&tpath, e.to_string()))?;
     let st = SafeTensors::deserialize(&bytes).map_err(|e| err(&tpath, format!("{e:?}")))?;
@@ -194,6 +195,12 @@ pub fn load(dir: &Path) -> Result<(Network, Manifest), ExportError> {
     let (g, r) = (channels.gates.len(), m.receptors.len());
     let projection = |prefix: &str| -> Result<Projection, ExportError> {
         let pre = t.u32(&format!("{prefix}.pre"), None)?;
+        if t.rank(&format!("{prefix}.pre"))? != 1 {
+            return Err(err(
+                &tpath,
+                format!("tensor {prefix}.pre: expected one dimension"),
+            ));
+        }
         let e = pre.len();
         Ok(Projection {
             post: t.u32(&format!("{prefix}.post"), Some(&[e]))?,
@@ -228,6 +235,35 @@ pub fn load(dir: &Path) -> Result<(Network, Manifest), ExportError> {
     Ok((net, m))
 }
 
+/// What the tensors cannot check: the manifest's own fields.
+fn check_manifest(m: &Manifest) -> Result<(), String> {
+    if !(m.dt_ms.is_finite() && m.dt_ms > 0.0) {
+        return Err(format!(
+            "dt_ms = {}: expected a positive number of ms",
+            m.dt_ms
+        ));
+    }
+    let plain = Path::new(&m.tensors);
+    if plain.components().count() != 1 || plain.is_absolute() || m.tensors == ".." {
+        return Err(format!(
+            "tensors = {:?}: expected a file name beside the manifest",
+            m.tensors
+        ));
+    }
+    for p in &m.populations {
+        match p.first.checked_add(p.count) {
+            Some(end) if end <= m.neurons => {}
+            _ => {
+                return Err(format!(
+                    "populations: '{}' spans neurons {}..{}+{}, the network has {}",
+                    p.name, p.first, p.first, p.count, m.neurons
+                ))
+            }
+        }
+    }
+    Ok(())
+}
+
 struct Tensors<'a> {
     st: &'a SafeTensors<'a>,
     path: &'a Path,
@@ -254,6 +290,13 @@ impl Tensors<'_> {
             }
         }
         Ok(v.data())
+    }
+
+    fn rank(&self, name: &str) -> Result<usize, ExportError> {
+        self.st
+            .tensor(name)
+            .map(|v| v.shape().len())
+            .map_err(|_| err(self.path, format!("tensor {name} is missing")))
     }
 
     fn f64(&self, name: &str, shape: &[usize]) -> Result<Vec<f64>, ExportError> {

@@ -193,13 +193,15 @@ pub struct DataSplit<'a> {
 
 /// Trains `net` (built from `spec`) in place, leaving it with the parameters of the epoch
 /// with the best validation accuracy (the first of equals); returns one record per epoch.
+/// A gradient that is not finite stops training with an error (rather than poisoning the
+/// optimizer's state).
 pub fn train(
     net: &mut Network,
     spec: &ClassifierSpec,
     cfg: &TrainConfig,
     data: &DataSplit,
     progress: &mut dyn FnMut(Progress),
-) -> Vec<EpochRecord> {
+) -> Result<Vec<EpochRecord>, String> {
     let train_set = data.train;
     let mut engine = GradNetwork::<f32>::new(net, spec.dt_ms).expect("a valid classifier network");
     engine.set_surrogate(Surrogate::FastSigmoid {
@@ -234,6 +236,13 @@ pub fn train(
             }
             let scale = 1.0 / batch.len() as f64;
             let mean = |v: &[f32]| v.iter().map(|&x| f64::from(x) * scale).collect::<Vec<_>>();
+            let finite = |v: &[f32]| v.iter().all(|x| x.is_finite());
+            if !(finite(&sum.weight) && finite(&sum.input_weight) && finite(&sum.bias)) {
+                return Err(format!(
+                    "epoch {epoch}: a gradient is not finite after {done} images; lower the \
+                     learning rates or the surrogate slope"
+                ));
+            }
             adam_w.step(&mut master.weight, &mean(&sum.weight), 0.0);
             adam_in.step(&mut master.input_weight, &mean(&sum.input_weight), 0.0);
             adam_b.step(&mut master.bias, &mean(&sum.bias), f64::NEG_INFINITY);
@@ -273,7 +282,7 @@ pub fn train(
         records.push(record);
     }
     apply(net, &best);
-    records
+    Ok(records)
 }
 
 /// The epoch [`train`] kept.

@@ -183,6 +183,29 @@ fn damaged_exports_are_refused_by_file_and_field() {
         "{e}"
     );
 
+    for (from, to, message) in [
+        (
+            "\"dt_ms\": 0.025",
+            "\"dt_ms\": -1.0",
+            "dt_ms = -1: expected a positive number",
+        ),
+        (
+            "\"tensors\": \"network.safetensors\"",
+            "\"tensors\": \"../network.safetensors\"",
+            "expected a file name beside the manifest",
+        ),
+        (
+            "\"count\": 10",
+            "\"count\": 11",
+            "'output' spans neurons 6..6+11, the network has 16",
+        ),
+    ] {
+        assert!(text.contains(from), "{from}");
+        std::fs::write(&manifest, text.replace(from, to)).unwrap();
+        let e = load_error(dir.path());
+        assert!(e.contains("network.json") && e.contains(message), "{e}");
+    }
+
     std::fs::write(&manifest, &text).unwrap();
     let tensors = dir.path().join(export::TENSORS);
     let bytes = std::fs::read(&tensors).unwrap();

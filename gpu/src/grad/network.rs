@@ -22,6 +22,8 @@ use crate::grad::model::{InterpretedModel, MAX_CHANNELS, MAX_GATES};
 use crate::grad::neuron::{Backward, Forward, StepConsts};
 use crate::network::{receptor_actions, Action, Raster};
 
+const MIB: f64 = (1 << 20) as f64;
+
 /// Everything a gradient is taken with respect to.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Params<R> {
@@ -75,6 +77,8 @@ pub struct Trajectory<R> {
     states: Vec<R>,
     every: usize,
     ticks: usize,
+    /// Values per state: checks that a trajectory belongs to the network it is given back to.
+    stride: usize,
 }
 
 impl<R> Trajectory<R> {
@@ -276,7 +280,20 @@ impl<R: GradReal> GradNetwork<R> {
         let every = if (ticks + 1) * bytes_per_state <= self.memory_budget {
             1
         } else {
-            ((ticks as f64).sqrt().ceil() as usize).max(1)
+            // Checkpoints every k ticks plus one segment of k + 1 states: least at sqrt(T).
+            let k = ((ticks as f64).sqrt().ceil() as usize).max(1);
+            let need = (ticks / k + 1 + k + 1) * bytes_per_state;
+            if need > self.memory_budget {
+                return Err(EngineError(format!(
+                    "a backward pass over {ticks} ticks needs at least {:.2} MiB of \
+                     checkpoints ({} states of {bytes_per_state} bytes), over the memory budget \
+                     of {:.2} MiB; raise it with set_memory_budget or run fewer ticks",
+                    need as f64 / MIB,
+                    ticks / k + k + 2,
+                    self.memory_budget as f64 / MIB
+                )));
+            }
+            k
         };
         let conductance: Vec<R> = p.conductance.concat();
         let mut state = self.initial.clone();
@@ -297,6 +314,7 @@ impl<R: GradReal> GradNetwork<R> {
             states,
             every,
             ticks,
+            stride,
         })
     }
 
@@ -447,7 +465,8 @@ impl<R: GradReal> GradNetwork<R> {
         &self.consts
     }
 
-    /// The gradient of the loss with respect to every parameter.
+    /// The gradient of the loss with respect to every parameter. `p` and `stimulus` must be
+    /// those `traj` was run with.
     pub fn backward(
         &self,
         p: &Params<R>,
@@ -457,6 +476,15 @@ impl<R: GradReal> GradNetwork<R> {
     ) -> Result<Params<R>, EngineError> {
         self.check(p, stimulus)?;
         let (n, stride) = (self.neurons, self.stride());
+        let stored = traj.ticks / traj.every + 1;
+        if traj.stride != stride
+            || traj.states.len() != stored * stride
+            || traj.raster.ticks.len() != traj.ticks
+        {
+            return Err(EngineError(
+                "the trajectory was not made by this network's forward pass".into(),
+            ));
+        }
         let conductance: Vec<R> = p.conductance.concat();
         let mut grads = p.zeros_like();
         let mut d_conductance = vec![R::default(); conductance.len()];
