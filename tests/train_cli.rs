@@ -53,7 +53,8 @@ fn a_quick_run_writes_every_output_and_the_export_is_the_evaluated_network() {
     let spec: train::classifier::ClassifierSpec =
         serde_json::from_value(manifest.task["classifier"].clone()).unwrap();
     let (_, _, test) = neurofuse::training::split();
-    let acc = train::fit::accuracy(&net, &spec, &test, None, 2);
+    let test = train::classifier::digit_examples(&spec, &test, None);
+    let acc = train::fit::accuracy(&net, &spec, &test, 2);
     assert_eq!(acc, kept_test_accuracy(&summary, 0));
     let noise = std::fs::read_to_string(dir.path().join("noise.csv")).unwrap();
     let rows: Vec<&str> = noise.lines().collect();
