@@ -4,8 +4,10 @@
 pub mod bench;
 pub mod board;
 pub mod chip;
+pub mod compile;
 pub mod cosim;
 pub mod demo;
+pub mod evaluate;
 pub mod fpga;
 pub mod image;
 pub mod metrics;

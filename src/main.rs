@@ -43,6 +43,16 @@ enum ServeEngineArg {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum EvalEngineArg {
+    /// The float reference (f64)
+    Float,
+    /// The bit-accurate chip model
+    Sim,
+    /// The verilated chip (builtin:small)
+    Rtl,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum DesignArg {
     /// The chip of --config behind the UART bridge
     Chip,
@@ -186,6 +196,35 @@ enum Command {
         config: String,
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
+    },
+    /// Compile an exported network (from `neurofuse train`) into a chip image: quantization
+    /// error and per-core resources reported (docs/compile.md)
+    Compile {
+        /// The exported network's directory (network.json + network.safetensors)
+        network: PathBuf,
+        /// Chip configuration: a TOML file or builtin:NAME
+        #[arg(long, default_value = "builtin:small")]
+        config: String,
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+    /// A trained digits classifier's accuracy on the digits test set: float reference, chip
+    /// model (sim) and verilated chip (rtl) running its compiled image (docs/compile.md)
+    Evaluate {
+        /// The exported network's directory (network.json + network.safetensors)
+        network: PathBuf,
+        /// Chip configuration: a TOML file or builtin:NAME (rtl: builtin:small only)
+        #[arg(long, default_value = "builtin:small")]
+        config: String,
+        /// Engines, in order (comma-separated or repeated)
+        #[arg(long, value_enum, value_delimiter = ',', default_value = "float,sim")]
+        engine: Vec<EvalEngineArg>,
+        /// Only the first N test images
+        #[arg(long, value_name = "N")]
+        images: Option<usize>,
+        /// Worker threads (default: every core; the rtl engine uses one)
+        #[arg(long)]
+        threads: Option<usize>,
     },
     /// Run a chip image on the bit-accurate chip model or on a board behind the host link:
     /// spikes.csv, raster.svg, a JSON summary (the same files for every target)
@@ -485,6 +524,34 @@ fn run(cli: Cli) -> Result<()> {
             config,
             out,
         } => neurofuse::image::compile(&network, &config, &out),
+        Command::Compile {
+            network,
+            config,
+            out,
+        } => neurofuse::compile::run(&network, &config, &out),
+        Command::Evaluate {
+            network,
+            config,
+            engine,
+            images,
+            threads,
+        } => {
+            use neurofuse::evaluate::Engine;
+            let engines: Vec<Engine> = engine
+                .iter()
+                .map(|e| match e {
+                    EvalEngineArg::Float => Engine::Float,
+                    EvalEngineArg::Sim => Engine::Sim,
+                    EvalEngineArg::Rtl => Engine::Rtl,
+                })
+                .collect();
+            if threads == Some(0) {
+                bail!("--threads must be at least 1");
+            }
+            let threads = threads
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+            neurofuse::evaluate::run(&network, &config, &engines, images, threads)
+        }
         Command::Run {
             image,
             target,

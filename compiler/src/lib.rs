@@ -12,11 +12,13 @@
 pub mod place;
 mod quantize;
 mod tables;
+pub mod usage;
 
 use chip::{ChipConfig, ChipImage};
 use network::Network;
 
 pub use quantize::{QuantizationReport, ReceptorQuantization};
+pub use usage::{usage, CoreUsage, Fill};
 
 // A network's receptor limit is the chip's.
 const _: () = assert!(network::MAX_RECEPTORS == chip::image::MAX_RECEPTORS);

@@ -33,6 +33,9 @@ pub struct ReceptorQuantization {
     pub max_relative_error: f64,
     /// Nonzero weights that rounded to zero (those synapses do nothing on the chip).
     pub zeroed: usize,
+    /// Sum of |quantized - exact| over the sum of the exact weights: the error of the
+    /// receptor's total drive (the max above is dominated by the tiniest weights).
+    pub weighted_relative_error: f64,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -102,6 +105,7 @@ pub(crate) fn quantize(
         let q = |w: f64| ((w / step).round() as u64).min(weight_max) as u32;
         let mut worst = 0.0f64;
         let mut zeroed = 0;
+        let (mut abs_error, mut total) = (0.0f64, 0.0f64);
         for (list, p, out) in [
             (&own, &net.synapses, &mut weights),
             (&own_inputs, &net.input_synapses, &mut input_weights),
@@ -111,7 +115,10 @@ pub(crate) fn quantize(
                 let qw = q(w);
                 out[e] = qw;
                 if w > 0.0 {
-                    worst = worst.max((f64::from(qw) * step - w).abs() / w);
+                    let e = (f64::from(qw) * step - w).abs();
+                    worst = worst.max(e / w);
+                    abs_error += e;
+                    total += w;
                     zeroed += usize::from(qw == 0);
                 }
             }
@@ -138,6 +145,7 @@ pub(crate) fn quantize(
             synapses: own.len() + own_inputs.len(),
             max_relative_error: worst,
             zeroed,
+            weighted_relative_error: if total > 0.0 { abs_error / total } else { 0.0 },
         });
     }
     let state = |values: &Vec<f64>, frac: u32| -> Vec<u32> {
@@ -173,4 +181,32 @@ pub(crate) fn quantize(
         input_weights,
     };
     Ok((quantized, QuantizationReport { receptors: report }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use network::Receptor;
+
+    #[test]
+    fn the_report_gives_the_worst_and_the_weighted_relative_error() {
+        let set = ChannelSet::builtin("hh_squid").unwrap();
+        let mut net = Network::new("q", set, 2, -65.0, 0.0);
+        let r = net.add_receptor(Receptor {
+            name: "exc".into(),
+            tau_ms: 3.0,
+            kind: ReceptorKind::Conductance { reversal_mv: 0.0 },
+        });
+        // 1.0 mS/cm^2 is 2^16 LSBs of the U8.16 state: one past 16-bit weights, so shift 1
+        // and a step of 2^-15; 1.0 is then exact and 1e-6 (below half a step) rounds to 0.
+        net.synapses.push(0, 1, 1.0, r);
+        net.synapses.push(1, 0, 1e-6, r);
+        let config = ChipConfig::builtin("small").unwrap();
+        let (q, report) = quantize(&net, &config).unwrap();
+        assert_eq!(q.weights, vec![1 << 15, 0]);
+        let rq = &report.receptors[0];
+        assert_eq!((rq.shift, rq.step, rq.zeroed), (1, 1.0 / 32768.0, 1));
+        assert_eq!(rq.max_relative_error, 1.0);
+        assert!((rq.weighted_relative_error - 1e-6 / (1.0 + 1e-6)).abs() < 1e-15);
+    }
 }

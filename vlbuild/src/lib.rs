@@ -204,7 +204,12 @@ fn verilate(verilator: &Verilator, model: &Model, out: &Path) -> PathBuf {
         cmd.arg("--coverage-toggle");
     }
     for f in &model.files {
-        println!("cargo::rerun-if-changed={}", f.display());
+        // Files the build script generated into OUT_DIR are written after cargo's reference
+        // time: watching them would rerun the build (and Verilator) on every build. They are
+        // regenerated whenever the build script or its dependencies change.
+        if !f.starts_with(out) {
+            println!("cargo::rerun-if-changed={}", f.display());
+        }
         cmd.arg(f);
     }
     run(&mut cmd);

@@ -1,0 +1,141 @@
+//! `neurofuse compile`: an exported network (`neurofuse train`'s `network.json` +
+//! `network.safetensors`) compiled into a chip image for a chip configuration, with the
+//! quantization error and each core's memory fill reported.
+
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use chip::{ChipConfig, ChipImage};
+use network::Network;
+use train::export::Manifest;
+
+/// Reads an exported network; errors name the file (`train::export::load`).
+pub fn load_network(dir: &Path) -> Result<(Network, Manifest)> {
+    if !dir.is_dir() {
+        bail!(
+            "{}: not a directory; expected an exported network ({} and {}, as `neurofuse train` writes them)",
+            dir.display(),
+            train::export::MANIFEST,
+            train::export::TENSORS
+        );
+    }
+    train::export::load(dir).with_context(|| {
+        format!(
+            "{}: cannot read the exported network (damaged or incomplete export)",
+            dir.display()
+        )
+    })
+}
+
+/// An error unless the network was exported for the chip's time step: the synaptic decays
+/// and the channel tables depend on it, and the trained weights on the dynamics.
+pub fn check_dt(dir: &Path, manifest: &Manifest, config: &ChipConfig) -> Result<()> {
+    let (net_dt, chip_dt) = (manifest.dt_ms, config.timing.dt_ms);
+    if (net_dt - chip_dt).abs() > 1e-12 * net_dt.abs().max(chip_dt.abs()) {
+        bail!(
+            "{}: dt_ms = {net_dt}, but chip '{}' steps timing.dt_ms = {chip_dt}: the network was trained at its dt; use a chip configuration with timing.dt_ms = {net_dt}, or retrain at {chip_dt} ms",
+            dir.join(train::export::MANIFEST).display(),
+            config.name
+        );
+    }
+    Ok(())
+}
+
+/// Loads the network in `dir`, checks its dt against `config` and compiles it.
+pub fn compile_dir(
+    dir: &Path,
+    config: &ChipConfig,
+) -> Result<(Network, Manifest, compiler::Compiled)> {
+    let (net, manifest) = load_network(dir)?;
+    check_dt(dir, &manifest, config)?;
+    let compiled = compiler::compile(&net, config)
+        .with_context(|| format!("{}: cannot compile", dir.display()))?;
+    Ok((net, manifest, compiled))
+}
+
+/// `neurofuse compile NETWORK_DIR --config CHIP --out IMAGE_DIR`.
+pub fn run(network_dir: &Path, config: &str, out: &Path) -> Result<()> {
+    let start = Instant::now();
+    let elapsed = || format!("{:.2} s", start.elapsed().as_secs_f64());
+    let config = ChipConfig::load(config)?;
+    println!(
+        "reading {} (chip `{}`: {} cores x {} neurons, dt {} ms)",
+        network_dir.display(),
+        config.name,
+        config.cores(),
+        config.core.neurons,
+        config.timing.dt_ms
+    );
+    let (net, manifest) = load_network(network_dir)?;
+    println!(
+        "network `{}`: {} neurons, {} synapses, {} inputs with {} input synapses, dt {} ms ({})",
+        net.name,
+        net.neurons,
+        net.synapses.len(),
+        net.inputs,
+        net.input_synapses.len(),
+        manifest.dt_ms,
+        elapsed()
+    );
+    check_dt(network_dir, &manifest, &config)?;
+    let compiled = compiler::compile(&net, &config)
+        .with_context(|| format!("{}: cannot compile", network_dir.display()))?;
+    println!("compiled ({})", elapsed());
+    print_quantization(&net, &compiled);
+    print_usage(&compiled.image);
+    compiled.image.save(out)?;
+    println!("image written to {} ({})", out.display(), elapsed());
+    Ok(())
+}
+
+/// Per receptor: weight step, worst relative weight error, weights lost to rounding, and
+/// the decay factor's rounding (as an error of the time constant).
+pub fn print_quantization(net: &Network, compiled: &compiler::Compiled) {
+    let dt = compiled.image.config.timing.dt_ms;
+    println!("quantization:");
+    for ((q, rec), image) in compiled
+        .quantization
+        .receptors
+        .iter()
+        .zip(&net.receptors)
+        .zip(&compiled.image.receptors)
+    {
+        // decay = exp(-dt / tau) in U0.18: the time constant the chip realizes.
+        let decay = f64::from(image.decay) / f64::from(1u32 << sim::format::DECAY_FRAC);
+        let tau_chip = -dt / decay.ln();
+        println!(
+            "  receptor `{}`: {} synapses, weight step {:.3e} (shift {}), total weight error {:.4} %, worst single weight {:.1} %, {} rounded to zero; tau {} ms -> {:.4} ms ({:+.3} %)",
+            q.name,
+            q.synapses,
+            q.step,
+            q.shift,
+            100.0 * q.weighted_relative_error,
+            100.0 * q.max_relative_error,
+            q.zeroed,
+            rec.tau_ms,
+            tau_chip,
+            100.0 * (tau_chip / rec.tau_ms - 1.0)
+        );
+    }
+}
+
+/// One line per core that runs neurons: each memory's fill against its capacity.
+pub fn print_usage(image: &ChipImage) {
+    let usage = compiler::usage(image);
+    let used = usage.iter().filter(|u| u.neurons.used > 0).count();
+    println!(
+        "resources: {used} of {} cores used (used/capacity per core)",
+        usage.len()
+    );
+    for u in usage.iter().filter(|u| u.neurons.used > 0) {
+        println!(
+            "  core {}: neurons {}, axons {}, synapses {}, routes {}",
+            u.core, u.neurons, u.axons, u.synapses, u.routes
+        );
+    }
+    println!(
+        "  inputs: {} routes (held by the host)",
+        image.inputs.entries.len()
+    );
+}
