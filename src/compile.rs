@@ -54,8 +54,8 @@ pub fn compile_dir(
     Ok((net, manifest, compiled))
 }
 
-/// `neurofuse compile NETWORK_DIR --config CHIP --out IMAGE_DIR`.
-pub fn run(network_dir: &Path, config: &str, out: &Path) -> Result<()> {
+/// `neurofuse compile NETWORK_DIR --config CHIP --out IMAGE_DIR [--placer ...]`.
+pub fn run(network_dir: &Path, config: &str, out: &Path, placer: compiler::Placer) -> Result<()> {
     let start = Instant::now();
     let elapsed = || format!("{:.2} s", start.elapsed().as_secs_f64());
     let config = ChipConfig::load(config)?;
@@ -79,14 +79,110 @@ pub fn run(network_dir: &Path, config: &str, out: &Path) -> Result<()> {
         elapsed()
     );
     check_dt(network_dir, &manifest, &config)?;
-    let compiled = compiler::compile(&net, &config)
+    let compiled = compile_with_progress(&net, &config, placer, |_| {})
         .with_context(|| format!("{}: cannot compile", network_dir.display()))?;
     println!("compiled ({})", elapsed());
     print_quantization(&net, &compiled);
+    print_traffic(&compiled);
     print_usage(&compiled.image);
     compiled.image.save(out)?;
+    let picture = out.join(PLACEMENT_PICTURE);
+    write_placement(&picture, &net, &compiled)?;
     println!("image written to {} ({})", out.display(), elapsed());
+    println!("placement picture: {}", picture.display());
     Ok(())
+}
+
+/// Written beside the image's files (the image loader reads only its own).
+pub const PLACEMENT_PICTURE: &str = "placement.svg";
+
+/// `compiler::compile_with`, with a progress bar over the partitioner's passes; `observe`
+/// sees every progress report too.
+pub fn compile_with_progress(
+    net: &Network,
+    config: &ChipConfig,
+    placer: compiler::Placer,
+    mut observe: impl FnMut(compiler::Progress),
+) -> Result<compiler::Compiled, compiler::CompileError> {
+    let bar = indicatif::ProgressBar::new(1).with_style(
+        indicatif::ProgressStyle::with_template("{msg:>10} {bar:40} {pos}/{len} {elapsed}")
+            .expect("valid template"),
+    );
+    let compiled = compiler::compile_with(net, config, placer, &mut |p| {
+        observe(p);
+        bar.set_message(p.stage);
+        bar.set_length(p.total);
+        bar.set_position(p.done);
+    });
+    bar.finish_and_clear();
+    compiled
+}
+
+/// Inter-core packets and hops of the placement against the naive baseline, as if every
+/// neuron and input spiked once.
+pub fn print_traffic(compiled: &compiler::Compiled) {
+    let (t, b) = (&compiled.traffic, &compiled.baseline);
+    let change = |now: u64, before: u64| {
+        if before == 0 {
+            String::new()
+        } else {
+            format!(", {:+.1} %", 100.0 * (now as f64 / before as f64 - 1.0))
+        }
+    };
+    println!("spike traffic, every neuron and input spiking once (naive index-order placement in brackets):");
+    println!(
+        "  inter-core packets {} ({}{}), router hops {} ({}{}), local packets {}, input packets {} ({})",
+        t.inter_core,
+        b.inter_core,
+        change(t.inter_core, b.inter_core),
+        t.hops,
+        b.hops,
+        change(t.hops, b.hops),
+        t.local,
+        t.input,
+        b.input
+    );
+    if let Some(p) = &compiled.partition {
+        println!(
+            "  partitioner: {} clusters, refined from {} layout, {} passes, at most {} neurons per core",
+            p.clusters,
+            p.start,
+            p.moves.len(),
+            p.neuron_cap
+        );
+    }
+}
+
+/// The placement picture: the naive baseline beside the compiled placement.
+pub fn write_placement(path: &Path, net: &Network, compiled: &compiler::Compiled) -> Result<()> {
+    use crate::placement_plot::{placement, Panel};
+    let config = &compiled.image.config;
+    let naive = compiler::place::spread(net.neurons, config).map_err(anyhow::Error::msg)?;
+    let title = |name: &str, t: &compiler::Traffic| {
+        format!(
+            "{name}\n{} inter-core packets, {} hops",
+            t.inter_core, t.hops
+        )
+    };
+    let mut panels = vec![Panel {
+        title: title("naive: index order", &compiled.baseline),
+        traffic: &compiled.baseline,
+        neurons: naive.neurons.iter().map(Vec::len).collect(),
+    }];
+    if compiled.partition.is_some() {
+        panels.push(Panel {
+            title: title("partitioned and placed", &compiled.traffic),
+            traffic: &compiled.traffic,
+            neurons: compiled.placement.neurons.iter().map(Vec::len).collect(),
+        });
+    }
+    placement(
+        path,
+        config.mesh.width as usize,
+        config.mesh.height as usize,
+        config.core.neurons as usize,
+        &panels,
+    )
 }
 
 /// Per receptor: weight step, worst relative weight error, weights lost to rounding, and

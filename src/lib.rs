@@ -2,6 +2,7 @@
 //! and plots shared by the subcommands and the end-to-end tests.
 
 pub mod bench;
+pub mod bench_compile;
 pub mod board;
 pub mod chip;
 pub mod compile;
@@ -12,6 +13,7 @@ pub mod fpga;
 pub mod image;
 pub mod metrics;
 pub mod neuron;
+pub mod placement_plot;
 pub mod plot;
 pub mod power;
 pub mod trace;

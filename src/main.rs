@@ -43,6 +43,12 @@ enum ServeEngineArg {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum PlacerArg {
+    Partition,
+    Spread,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum EvalEngineArg {
     /// The float reference (f64)
     Float,
@@ -122,6 +128,9 @@ enum Command {
         /// Runs; the median run is reported
         #[arg(long, default_value_t = 3)]
         repeat: usize,
+        /// compile, partition: where the figures go
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
     },
     /// Train the digits classifier (HH, and LIF for comparison) on the float reference,
     /// export it for the compiler, and measure accuracy against input noise
@@ -207,6 +216,14 @@ enum Command {
         config: String,
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
+        /// How neurons are assigned to cores: partitioned for low inter-core traffic and
+        /// placed for short routes, or spread in index order (the naive baseline)
+        #[arg(long, value_enum, default_value = "partition")]
+        placer: PlacerArg,
+        /// Partitioner: a core may hold this much more than the mean neurons per core
+        /// (0.05: 5 %); a large value lets a small network gather on few cores
+        #[arg(long, default_value_t = 0.05)]
+        imbalance: f64,
     },
     /// A trained digits classifier's accuracy on the digits test set: float reference, chip
     /// model (sim) and verilated chip (rtl) running its compiled image (docs/compile.md)
@@ -344,6 +361,12 @@ enum Workload {
     B2,
     /// Gradient of a voltage-trace loss w.r.t. 300 conductances: 100 neurons, 1,000 steps
     B3,
+    /// Compile a BrainFuse-scale network (38,000 neurons, 100 M synapses) onto
+    /// builtin:brainfuse: wall time and peak memory (use --repeat 1)
+    Compile,
+    /// The partitioner against the naive index-order placement on five networks
+    /// (figure and placement pictures with --out)
+    Partition,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -441,6 +464,7 @@ fn run(cli: Cli) -> Result<()> {
             engine,
             precision,
             repeat,
+            out,
         } => {
             if repeat == 0 {
                 bail!("--repeat must be at least 1");
@@ -469,6 +493,8 @@ fn run(cli: Cli) -> Result<()> {
                     Workload::B3 if cuda => {
                         run_b3_cuda(precision_of(engine)).map(|r| (r.fwd_bwd_s, r.to_json()))
                     }
+                    Workload::Compile => neurofuse::bench_compile::run_compile(out.as_deref()),
+                    Workload::Partition => neurofuse::bench_compile::run_partition(out.as_deref()),
                     Workload::B3 => match engine {
                         Engine::Float(p) => run_b3(p).map(|r| (r.fwd_bwd_s, r.to_json())),
                         _ => bail!("b3 (gradients) runs on the float and cuda engines only"),
@@ -528,7 +554,18 @@ fn run(cli: Cli) -> Result<()> {
             network,
             config,
             out,
-        } => neurofuse::compile::run(&network, &config, &out),
+            placer,
+            imbalance,
+        } => {
+            let placer = match placer {
+                PlacerArg::Spread => compiler::Placer::Spread,
+                PlacerArg::Partition => compiler::Placer::Partition(compiler::PartitionOptions {
+                    imbalance,
+                    ..compiler::PartitionOptions::default()
+                }),
+            };
+            neurofuse::compile::run(&network, &config, &out, placer)
+        }
         Command::Evaluate {
             network,
             config,

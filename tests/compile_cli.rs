@@ -50,9 +50,9 @@ fn copy_export(dir: &Path, name: &str) -> PathBuf {
 }
 
 // builtin:small is the chip the RTL is built for (so sim and RTL run the same image), and
-// holds the classifier with room to spare: 74 neurons spread 19, 19, 19, 17 over its four
-// 256-neuron cores, each core's synapses (at most 19 neurons x 64 inputs x 2 receptors =
-// 2,432, or 7 x 128 + 10 x 64 x 2 = 2,176 on the last) far below 16,384.
+// holds the classifier with room to spare: 74 neurons partitioned over its four 256-neuron
+// cores (at most 20 each: the mean, 19, plus the default 5 % imbalance), each core's
+// synapses (at most 20 neurons x 128) far below 16,384.
 #[test]
 fn the_trained_digits_classifier_compiles_for_the_small_chip_and_loads_back() {
     let dir = tempfile::tempdir().unwrap();
@@ -78,7 +78,8 @@ fn the_trained_digits_classifier_compiles_for_the_small_chip_and_loads_back() {
     assert_eq!(image, compiled.image);
     assert_eq!(manifest.dt_ms, config.timing.dt_ms);
     let neurons: Vec<usize> = image.cores.iter().map(|c| c.neurons()).collect();
-    assert_eq!(neurons, vec![19, 19, 19, 17]);
+    assert_eq!(neurons.iter().sum::<usize>(), 74);
+    assert!(neurons.iter().all(|&n| n <= 20), "{neurons:?}");
     let synapses: usize = image.cores.iter().map(|c| c.synapses.len()).sum();
     assert_eq!(synapses, net.synapses.len() + net.input_synapses.len());
     // The report: per core, what the loaded image holds, against builtin:small's capacity.
@@ -108,6 +109,65 @@ fn the_trained_digits_classifier_compiles_for_the_small_chip_and_loads_back() {
         )));
     }
     assert!(stdout.contains(&format!("image written to {}", out.display())));
+    // Traffic against the naive placement, and the picture of both.
+    let (t, b) = (&compiled.traffic, &compiled.baseline);
+    assert!(t.inter_core <= b.inter_core);
+    assert!(
+        stdout.contains(&format!(
+            "inter-core packets {} ({}, ",
+            t.inter_core, b.inter_core
+        )),
+        "{stdout}"
+    );
+    let picture = std::fs::read_to_string(out.join("placement.svg")).unwrap();
+    assert!(
+        picture.starts_with("<svg"),
+        "{}",
+        &picture[..80.min(picture.len())]
+    );
+    assert!(picture.contains(&format!("{} inter-core packets", b.inter_core)));
+    assert!(picture.contains(&format!("{} inter-core packets", t.inter_core)));
+    assert!(stdout.contains(&format!(
+        "placement picture: {}",
+        out.join("placement.svg").display()
+    )));
+}
+
+#[test]
+fn the_naive_placement_is_available_and_imbalance_is_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("image");
+    neurofuse()
+        .arg("compile")
+        .arg(digits_hh())
+        .args(["--placer", "spread", "--out"])
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(contains("inter-core packets 57 (57, +0.0 %)"));
+    let image = ChipImage::load(&out).unwrap();
+    let neurons: Vec<usize> = image.cores.iter().map(|c| c.neurons()).collect();
+    assert_eq!(neurons, vec![19, 19, 19, 17], "index order, spread evenly");
+    // A large imbalance lets the small classifier gather on one core: no packet crosses.
+    neurofuse()
+        .arg("compile")
+        .arg(digits_hh())
+        .args(["--imbalance", "3", "--out"])
+        .arg(dir.path().join("gathered"))
+        .assert()
+        .success()
+        .stdout(contains("inter-core packets 0 (57, -100.0 %)"))
+        .stdout(contains("resources: 1 of 4 cores used"));
+    neurofuse()
+        .arg("compile")
+        .arg(digits_hh())
+        .args(["--imbalance=-1", "--out"])
+        .arg(dir.path().join("never"))
+        .assert()
+        .failure()
+        .stderr(contains(
+            "imbalance -1: expected a finite number >= 0 (0.05 lets a core hold 5 % more than the mean)",
+        ));
 }
 
 #[test]
@@ -141,13 +201,32 @@ fn compile_refusals_name_the_file_the_field_and_the_numbers() {
     compile(&digits_hh(), &one).stderr(contains(
         "cannot compile network 'classifier' for chip 'one': 74 neurons, but the chip holds 64 (1 cores x 64)",
     ));
-    // Too few synapse entries: core 0's 19 hidden neurons each listen to 64 inputs through
-    // two receptors.
+    // Too few synapse entries: 9,472 synapses on 4 cores of 2,048.
     let narrow = config_file(d, "narrow", |c| c.core.synapses = 2048);
-    compile(&digits_hh(), &narrow).stderr(contains(format!(
-        "core 0 needs {} synapse entries, a core holds 2048",
-        19 * 64 * 2
-    )));
+    compile(&digits_hh(), &narrow).stderr(contains(
+        "9472 synapses, but the chip holds 8192 (4 cores x 2048): use a larger mesh or raise `core.synapses`",
+    ));
+    // The naive placement overfills core 0: its 19 hidden neurons each listen to 64 inputs
+    // through two receptors.
+    neurofuse()
+        .arg("compile")
+        .arg(digits_hh())
+        .arg("--config")
+        .arg(&narrow)
+        .args(["--placer", "spread", "--out"])
+        .arg(d.join("never"))
+        .assert()
+        .failure()
+        .stderr(contains(format!(
+            "core 0 needs {} synapse entries, a core holds 2048",
+            19 * 64 * 2
+        )));
+    // Enough synapse entries in all (9,600), but each neuron brings 128, so a core holds
+    // 18 of them and 72 fit.
+    let tight = config_file(d, "tight", |c| c.core.synapses = 2400);
+    compile(&digits_hh(), &tight).stderr(contains(
+        "(128 synapses) fits no core: every core is at its 20 neurons or its 2400 synapses; spread the network over more cores or raise `core.synapses`",
+    ));
 
     // An integrate-and-fire network, exported as `neurofuse train` exports it.
     let spec = train::classifier::ClassifierSpec::digits_lif();

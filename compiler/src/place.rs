@@ -1,6 +1,10 @@
-//! Placement: which core runs each neuron.
+//! Placement: which core runs each neuron. [`spread`] is the naive baseline (index order);
+//! [`on_mesh`] puts the partitioner's parts on the mesh so that parts that exchange many
+//! packets sit close together.
 
 use chip::ChipConfig;
+
+use crate::traffic::distance;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Placement {
@@ -34,6 +38,105 @@ pub fn spread(neurons: usize, config: &ChipConfig) -> Result<Placement, String> 
     Ok(p)
 }
 
+impl Placement {
+    /// Neuron `i` on core `core_of[i]`; a core's neurons in ascending network order.
+    pub fn from_cores(core_of: &[u32], cores: usize) -> Placement {
+        let mut p = Placement {
+            slot: Vec::with_capacity(core_of.len()),
+            neurons: vec![Vec::new(); cores],
+        };
+        for (i, &core) in core_of.iter().enumerate() {
+            let ids = &mut p.neurons[core as usize];
+            p.slot.push((core, ids.len() as u32));
+            ids.push(i as u32);
+        }
+        p
+    }
+
+    /// The core of each neuron.
+    pub fn cores(&self) -> Vec<u32> {
+        self.slot.iter().map(|&(core, _)| core).collect()
+    }
+}
+
+/// The core for each part: minimizes the hops of the packets between parts (`links[a * parts
+/// + b]`: packets from part `a` to part `b`) on a mesh `width` cores wide. Pairwise swaps
+/// from several starting layouts, then iterated local search (random kicks of the best
+/// layout, each followed by swaps) within a fixed work budget. Returns `core_of_part`.
+pub fn on_mesh(links: &[u64], parts: usize, width: usize, seed: u64) -> Vec<u32> {
+    // Symmetric weights: a packet a -> b travels as far as one b -> a.
+    let w = |a: usize, b: usize| links[a * parts + b] + links[b * parts + a];
+    let cost = |at: &[usize]| -> u64 {
+        (0..parts)
+            .flat_map(|a| (a + 1..parts).map(move |b| (a, b)))
+            .map(|(a, b)| w(a, b) * distance(at[a], at[b], width))
+            .sum()
+    };
+    // Swapping the cores of parts a and b changes only the terms that involve a or b.
+    let delta = |at: &[usize], a: usize, b: usize| -> i64 {
+        let mut d = 0i64;
+        for c in (0..parts).filter(|&c| c != a && c != b) {
+            let (da, db) = (
+                distance(at[a], at[c], width) as i64,
+                distance(at[b], at[c], width) as i64,
+            );
+            d += (w(a, c) as i64 - w(b, c) as i64) * (db - da);
+        }
+        d
+    };
+    let descend = |at: &mut Vec<usize>| {
+        let mut improved = true;
+        while improved {
+            improved = false;
+            for a in 0..parts {
+                for b in a + 1..parts {
+                    if delta(at, a, b) < 0 {
+                        at.swap(a, b);
+                        improved = true;
+                    }
+                }
+            }
+        }
+    };
+    let mut state = seed | 1;
+    let mut random = |below: usize| {
+        // xorshift64: enough to vary layouts.
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % below.max(1) as u64) as usize
+    };
+    let mut best: Vec<usize> = (0..parts).collect();
+    descend(&mut best);
+    let mut best_cost = cost(&best);
+    let mut consider = |at: Vec<usize>, best: &mut Vec<usize>| {
+        let c = cost(&at);
+        if c < best_cost {
+            best_cost = c;
+            *best = at;
+        }
+    };
+    for _ in 1..8 {
+        let mut at: Vec<usize> = (0..parts).collect();
+        for i in (1..parts).rev() {
+            at.swap(i, random(i + 1));
+        }
+        descend(&mut at);
+        consider(at, &mut best);
+    }
+    // A sweep of swaps costs about parts^3: keep the search to ~10^8 steps.
+    let kicks = (100_000_000 / (parts.pow(3) * 4).max(1)).clamp(4, 1000);
+    for _ in 0..kicks {
+        let mut at = best.clone();
+        for _ in 0..3 {
+            at.swap(random(parts), random(parts));
+        }
+        descend(&mut at);
+        consider(at, &mut best);
+    }
+    best.into_iter().map(|c| c as u32).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -49,5 +152,33 @@ mod tests {
         assert_eq!(p.slot[4], (1, 1));
         let e = spread(1025, &c).unwrap_err();
         assert!(e.starts_with("1025 neurons, but the chip holds 1024 (4 cores x 256)"));
+    }
+}
+
+#[cfg(test)]
+mod mesh_tests {
+    use super::*;
+
+    #[test]
+    fn parts_that_talk_end_up_adjacent() {
+        // Four parts on a 4 x 1 line; 0 <-> 3 and 1 <-> 2 talk, nothing else.
+        let parts = 4;
+        let mut links = vec![0u64; parts * parts];
+        links[3] = 10; // 0 -> 3
+        links[parts + 2] = 10; // 1 -> 2
+        let at = on_mesh(&links, parts, 4, 7);
+        let mut sorted = at.clone();
+        sorted.sort_unstable();
+        assert_eq!(sorted, vec![0, 1, 2, 3], "a permutation of the cores");
+        let d = |a: usize, b: usize| distance(at[a] as usize, at[b] as usize, 4);
+        assert_eq!((d(0, 3), d(1, 2)), (1, 1), "{at:?}");
+    }
+
+    #[test]
+    fn from_cores_keeps_network_order_within_a_core() {
+        let p = Placement::from_cores(&[1, 0, 1, 1], 3);
+        assert_eq!(p.neurons, vec![vec![1], vec![0, 2, 3], vec![]]);
+        assert_eq!(p.slot, vec![(1, 0), (0, 0), (1, 1), (1, 2)]);
+        assert_eq!(p.cores(), vec![1, 0, 1, 1]);
     }
 }

@@ -7,43 +7,57 @@ use network::Network;
 use crate::place::Placement;
 use crate::quantize::QuantizedNetwork;
 
-/// A synapse as the target core sees it: presynaptic source (neurons `0..n`, then inputs
-/// `n..`), local target, quantized weight, receptor.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-struct Incoming {
-    core: u32,
-    source: u32,
-    target: u32,
-    weight: u32,
-    receptor: u32,
-}
-
 pub(crate) fn build(
     net: &Network,
     config: &ChipConfig,
     placement: &Placement,
     q: QuantizedNetwork,
 ) -> Result<ChipImage, String> {
-    let n = net.neurons as u32;
-    let mut incoming: Vec<Incoming> =
-        Vec::with_capacity(net.synapses.len() + net.input_synapses.len());
-    for (p, offset, weights) in [
+    let n = net.neurons;
+    let sources = n + net.inputs;
+    let projections = [
         (&net.synapses, 0, &q.weights),
         (&net.input_synapses, n, &q.input_weights),
-    ] {
-        for e in 0..p.len() {
-            let (core, target) = placement.slot[p.post[e] as usize];
-            incoming.push(Incoming {
-                core,
-                source: p.pre[e] + offset,
-                target,
-                weight: weights[e],
-                receptor: u32::from(p.receptor[e]),
-            });
+    ];
+    // Synapses grouped by (target core, source), each group in network order: a counting
+    // sort (linear; a comparison sort of 100 M synapses would dominate the compile).
+    let bucket =
+        |source: usize, post: u32| placement.slot[post as usize].0 as usize * sources + source;
+    let mut offsets = vec![0u64; placement.neurons.len() * sources + 1];
+    for (p, offset, _) in projections {
+        for (&pre, &post) in p.pre.iter().zip(&p.post) {
+            offsets[bucket(pre as usize + offset, post) + 1] += 1;
         }
     }
-    incoming.sort_unstable();
-    let sources = net.neurons + net.inputs;
+    for b in 1..offsets.len() {
+        offsets[b] += offsets[b - 1];
+    }
+    let mut order = vec![0u32; net.synapses.len() + net.input_synapses.len()];
+    {
+        let mut fill = offsets.clone();
+        let mut edge = 0u32;
+        for (p, offset, _) in projections {
+            for (&pre, &post) in p.pre.iter().zip(&p.post) {
+                let slot = &mut fill[bucket(pre as usize + offset, post)];
+                order[*slot as usize] = edge;
+                *slot += 1;
+                edge += 1;
+            }
+        }
+    }
+    let inner = net.synapses.len();
+    let synapse = |e: u32| -> Synapse {
+        let (p, e, weights) = if (e as usize) < inner {
+            (&net.synapses, e as usize, &q.weights)
+        } else {
+            (&net.input_synapses, e as usize - inner, &q.input_weights)
+        };
+        Synapse {
+            target: placement.slot[p.post[e] as usize].1,
+            weight: weights[e],
+            receptor: u32::from(p.receptor[e]),
+        }
+    };
     // Per source, its (core, axon) destinations.
     let mut destinations: Vec<Vec<Route>> = vec![Vec::new(); sources];
     let mut cores: Vec<CoreImage> = placement
@@ -66,23 +80,30 @@ pub(crate) fn build(
             ..CoreImage::default()
         })
         .collect();
-    for group in incoming.chunk_by(|a, b| (a.core, a.source) == (b.core, b.source)) {
-        let core = &mut cores[group[0].core as usize];
-        let axon = core.axons.len() as u32;
-        core.axons.push(Range {
-            first: core.synapses.len() as u32,
-            count: group.len() as u32,
-        });
-        core.synapses.extend(group.iter().map(|s| Synapse {
-            target: s.target,
-            weight: s.weight,
-            receptor: s.receptor,
-        }));
-        destinations[group[0].source as usize].push(Route {
-            core: group[0].core,
-            axon,
-        });
+    for (k, core) in cores.iter_mut().enumerate() {
+        let first = k * sources;
+        let used = (offsets[first + sources] - offsets[first]) as usize;
+        core.synapses
+            .reserve_exact(used.min(config.core.synapses as usize + 1));
+        for source in 0..sources {
+            let group =
+                &order[offsets[first + source] as usize..offsets[first + source + 1] as usize];
+            if group.is_empty() {
+                continue;
+            }
+            let axon = core.axons.len() as u32;
+            core.axons.push(Range {
+                first: core.synapses.len() as u32,
+                count: group.len() as u32,
+            });
+            core.synapses.extend(group.iter().map(|&e| synapse(e)));
+            destinations[source].push(Route {
+                core: k as u32,
+                axon,
+            });
+        }
     }
+    drop(order);
     let table = |sources: &mut dyn Iterator<Item = usize>| {
         let mut t = RouteTable::default();
         for s in sources {
@@ -125,7 +146,7 @@ pub(crate) fn build(
             }
         }
     }
-    let inputs = table(&mut (net.neurons..sources));
+    let inputs = table(&mut (n..sources));
     Ok(ChipImage {
         config: config.clone(),
         channels: q.channels,

@@ -142,8 +142,9 @@ fn an_image_that_does_not_fit_its_configuration_is_refused() {
     let mut bad = image.clone();
     bad.cores[0].synapses[0].target = 255;
     let e = bad.validate().unwrap_err().to_string();
+    let held = image.cores[0].neurons();
     assert!(
-        e.contains("core 0: synapse 0: target neuron 255 of 50"),
+        e.contains(&format!("core 0: synapse 0: target neuron 255 of {held}")),
         "{e}"
     );
     let mut bad = image.clone();

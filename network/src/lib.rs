@@ -7,6 +7,7 @@
 
 pub mod cobahh;
 pub mod lif;
+pub mod modular;
 mod projection;
 pub mod random;
 mod stimulus;
