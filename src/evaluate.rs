@@ -127,6 +127,38 @@ pub fn network_spikes(image: &ChipImage, chip: &[Vec<(u32, u32)>]) -> Result<Vec
         .collect()
 }
 
+/// The class the output neurons' spikes (network neuron indices per tick) decide.
+pub fn decide(spec: &ClassifierSpec, spikes: &[Vec<u32>]) -> Option<usize> {
+    Readout::of(spikes, spec.first_output(), spec.classes).decide()
+}
+
+/// The float reference's spikes (network neuron indices per tick) for one stimulus.
+pub fn float_spikes(
+    net: &Network,
+    spec: &ClassifierSpec,
+    stimulus: &Stimulus,
+) -> Result<Vec<Vec<u32>>> {
+    let grad = gpu::GradNetwork::<f64>::new(net, spec.dt_ms)?;
+    let traj = grad.forward(&grad.params(), stimulus, spec.ticks, |_, _| {})?;
+    Ok(traj.raster.ticks)
+}
+
+/// An error unless the export is a digits classifier (`task.task` of its manifest): the
+/// test set is the digits'.
+pub fn check_digits_task(dir: &Path, manifest: &Manifest) -> Result<()> {
+    if manifest.task.get("task").and_then(|t| t.as_str()) != Some("digits") {
+        bail!(
+            "{}: task.task = {}: only a digits classifier can run on the digits test set",
+            dir.join(train::export::MANIFEST).display(),
+            manifest
+                .task
+                .get("task")
+                .unwrap_or(&serde_json::Value::Null)
+        );
+    }
+    Ok(())
+}
+
 /// What was evaluated and how it went.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Evaluation {
@@ -173,8 +205,8 @@ pub fn evaluate(
     progress: &(dyn Fn() + Sync),
 ) -> Result<Evaluation> {
     let start = std::time::Instant::now();
-    let (first, classes, ticks) = (spec.first_output(), spec.classes, spec.ticks);
-    let decide = |spikes: &[Vec<u32>]| Readout::of(spikes, first, classes).decide();
+    let ticks = spec.ticks;
+    let decide = |spikes: &[Vec<u32>]| decide(spec, spikes);
     let decisions: Vec<Option<usize>> = match engine {
         Engine::Float => {
             let grad = gpu::GradNetwork::<f64>::new(net, spec.dt_ms)?;
@@ -271,16 +303,7 @@ pub fn run(
     let config = chip::ChipConfig::load(config)?;
     let (net, manifest, compiled) = crate::compile::compile_dir(network_dir, &config)?;
     let spec = classifier_spec(network_dir, &manifest, &net)?;
-    if manifest.task.get("task").and_then(|t| t.as_str()) != Some("digits") {
-        bail!(
-            "{}: task.task = {}: evaluate runs the digits test set, for a digits classifier",
-            network_dir.join(train::export::MANIFEST).display(),
-            manifest
-                .task
-                .get("task")
-                .unwrap_or(&serde_json::Value::Null)
-        );
-    }
+    check_digits_task(network_dir, &manifest)?;
     let examples = digits_test_set(&spec, images);
     println!(
         "network `{}` compiled for chip `{}`; {} test images of the digits, {} ticks each",

@@ -164,11 +164,34 @@ enum Command {
         #[arg(long, value_delimiter = ',', default_value = "0,0.1,0.2,0.3,0.4,0.5")]
         noise: Vec<f64>,
     },
-    /// The built-in example: the reference neuron on every engine, compared with NEURON
+    /// The end-to-end flow: one neuron against NEURON; the trained digits classifier compiled
+    /// for the chip, its accuracy on float, sim and the verilated chip (bit-exact with sim),
+    /// a spike raster, a power estimate with its VCD, summary.json
     Demo {
-        /// Where traces and plots go
+        /// Where the image, VCD, plots and summary.json go
         #[arg(long, default_value = "neurofuse-demo")]
         out: PathBuf,
+        /// An exported digits classifier (network.json + network.safetensors) instead of
+        /// the shipped one (data/trained/digits-hh, built in)
+        #[arg(long, value_name = "DIR")]
+        network: Option<PathBuf>,
+        /// Only the first N test images on float and sim (default: all 359)
+        #[arg(long, value_name = "N")]
+        images: Option<usize>,
+        /// The first N test images on the verilated chip, each checked spike for spike
+        /// against sim
+        #[arg(long, value_name = "N", default_value_t = 30)]
+        rtl_images: usize,
+        /// Worker threads for float and sim (default: every core)
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Cell counts from an earlier run (OUT/power/cells.json), instead of Yosys (about
+        /// a minute)
+        #[arg(long, value_name = "FILE")]
+        cells: Option<PathBuf>,
+        /// Ticks of the power stage's traced RTL run (about 2 MB of VCD each)
+        #[arg(long, value_name = "N", default_value_t = 40)]
+        trace_ticks: usize,
     },
     /// Export the chip as Verilog: the neuron core, its units, the mesh and the chip top (plus
     /// the `$readmemh` files of the core's tables)
@@ -543,7 +566,24 @@ fn run(cli: Cli) -> Result<()> {
                 },
             )
         }
-        Command::Demo { out } => demo::run(&out),
+        Command::Demo {
+            out,
+            network,
+            images,
+            rtl_images,
+            threads,
+            cells,
+            trace_ticks,
+        } => demo::run(&demo::Options {
+            out,
+            network,
+            images,
+            rtl_images,
+            threads: threads
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+            cells,
+            trace_ticks,
+        }),
         Command::Chip { config } => neurofuse::chip::run(&config),
         Command::Image {
             network,

@@ -129,6 +129,60 @@ pub fn raster(
     Ok(())
 }
 
+/// One engine's spikes of the same run: (time in ms, neuron) per spike.
+pub struct RasterPanel<'a> {
+    pub name: &'a str,
+    pub spikes: &'a [(f64, u32)],
+}
+
+/// Spike rasters of the same run on several engines, one panel each, stacked on a shared
+/// time axis; neurons from `highlight_from` on (e.g. a classifier's outputs) in red.
+pub fn rasters(
+    path: &Path,
+    title: &str,
+    panels: &[RasterPanel],
+    t_end_ms: f64,
+    neurons: usize,
+    highlight_from: usize,
+) -> Result<()> {
+    let err =
+        |e: &dyn std::fmt::Display| anyhow!("{}: cannot draw the rasters: {e}", path.display());
+    let height = 60 + 260 * panels.len().max(1) as u32;
+    let root = SVGBackend::new(path, (1000, height)).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| err(&e))?;
+    let root = root
+        .titled(title, ("sans-serif", 20))
+        .map_err(|e| err(&e))?;
+    let areas = root.split_evenly((panels.len().max(1), 1));
+    let highlight = RGBColor(214, 39, 40);
+    for (panel, area) in panels.iter().zip(&areas) {
+        let mut chart = ChartBuilder::on(area)
+            .margin(8)
+            .x_label_area_size(35)
+            .y_label_area_size(55)
+            .build_cartesian_2d(0.0..t_end_ms.max(1e-3), 0.0..(neurons.max(1) as f64))
+            .map_err(|e| err(&e))?;
+        chart
+            .configure_mesh()
+            .x_desc("t (ms)")
+            .y_desc(format!("{}: neuron", panel.name))
+            .draw()
+            .map_err(|e| err(&e))?;
+        chart
+            .draw_series(panel.spikes.iter().map(|&(t, n)| {
+                let colour = if n as usize >= highlight_from {
+                    highlight
+                } else {
+                    BLACK
+                };
+                Circle::new((t, f64::from(n) + 0.5), 2, colour.filled())
+            }))
+            .map_err(|e| err(&e))?;
+    }
+    root.present().map_err(|e| err(&e))?;
+    Ok(())
+}
+
 /// A power breakdown: one bar per component, split into logic, clock, memory, links and
 /// leakage, in mW.
 pub fn power_breakdown(path: &Path, e: &power::PowerEstimate) -> Result<()> {

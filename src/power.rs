@@ -90,7 +90,7 @@ pub fn run(o: &Options) -> Result<()> {
     Ok(())
 }
 
-fn read_cells(path: &Path) -> Result<Cells> {
+pub fn read_cells(path: &Path) -> Result<Cells> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("{}: cannot read the cell counts", path.display()))?;
     let cells: Cells = serde_json::from_str(&text).with_context(|| {
@@ -114,7 +114,7 @@ fn read_cells(path: &Path) -> Result<Cells> {
 
 /// Writes the RTL's Verilog under `out/verilog`, synthesizes each block with Yosys and
 /// keeps the counts in `out/cells.json` (for `--cells`).
-fn synthesize_cells(out: &Path) -> Result<Cells> {
+pub fn synthesize_cells(out: &Path) -> Result<Cells> {
     let dir = out.join("verilog");
     let config = ChipConfig::load(testbench::CHIP_BUILT_FOR)?;
     hdl::export::export(&dir, None, &config)
@@ -144,19 +144,44 @@ fn calibrate(o: &Options, cells: Cells) -> Result<(Calibration, ChipConfig)> {
     let total = o.warmup + o.ticks;
     let inputs = poisson_inputs(&image, o.input_rate_hz, total, o.seed);
     let vcd = o.out.join("calibration.vcd");
-    let bar = indicatif::ProgressBar::new(total as u64).with_style(
+    let source = o
+        .image
+        .as_ref()
+        .map_or(format!("random network (seed {})", o.seed), |p| {
+            format!("image {}", p.display())
+        });
+    let description = format!(
+        "{source}, inputs at {} Hz, measured on the RTL",
+        o.input_rate_hz
+    );
+    let calibration = calibrate_run(&image, &inputs, o.warmup, &vcd, cells, description);
+    if !o.keep_vcd && vcd.exists() {
+        std::fs::remove_file(&vcd).with_context(|| format!("{}: cannot remove", vcd.display()))?;
+    }
+    Ok((calibration?, image.config))
+}
+
+/// Runs `image` on the verilated chip with `inputs` (input spikes per tick), tracing every
+/// tick from `warmup` on into `vcd`, and turns the switching activity and the chip model's
+/// traffic into the estimate's calibration (`description` names the workload).
+pub fn calibrate_run(
+    image: &ChipImage,
+    inputs: &[Vec<u32>],
+    warmup: usize,
+    vcd: &Path,
+    cells: Cells,
+    description: String,
+) -> Result<Calibration> {
+    let bar = indicatif::ProgressBar::new(inputs.len() as u64).with_style(
         indicatif::ProgressStyle::with_template(
             "tracing the RTL chip {bar:40} {pos}/{len} ticks {eta}",
         )
         .expect("valid template"),
     );
-    let run = testbench::activity_run(&image, &inputs, o.warmup, &vcd, |t| {
+    let run = testbench::activity_run(image, inputs, warmup, vcd, |t| {
         bar.set_position(t as u64 + 1)
     });
     bar.finish_and_clear();
-    if !o.keep_vcd && vcd.exists() {
-        std::fs::remove_file(&vcd).with_context(|| format!("{}: cannot remove", vcd.display()))?;
-    }
     let run = run.map_err(anyhow::Error::msg)?;
     let mut toggles: BTreeMap<Component, Toggles> = BTreeMap::new();
     for (instance, t) in &run.toggles {
@@ -168,21 +193,13 @@ fn calibrate(o: &Options, cells: Cells) -> Result<(Calibration, ChipConfig)> {
     }
     let ticks = run.ticks as f64;
     let traffic = &run.traffic;
-    let calibration = Calibration {
+    Ok(Calibration {
         config: image.config.name.clone(),
         cores: image.config.cores(),
         cells,
         toggles,
         workload: Workload {
-            description: format!(
-                "{}, inputs at {} Hz, measured on the RTL",
-                o.image
-                    .as_ref()
-                    .map_or(format!("random network (seed {})", o.seed), |p| {
-                        format!("image {}", p.display())
-                    }),
-                o.input_rate_hz
-            ),
+            description,
             neuron_updates: run.neuron_updates as f64 / ticks,
             synaptic_events: traffic.synaptic_events as f64 / ticks,
             packets: traffic.packets as f64 / ticks,
@@ -194,6 +211,5 @@ fn calibrate(o: &Options, cells: Cells) -> Result<(Calibration, ChipConfig)> {
         },
         ticks: run.ticks,
         cycles: run.clocks,
-    };
-    Ok((calibration, image.config))
+    })
 }

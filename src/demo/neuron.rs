@@ -1,5 +1,5 @@
-//! `neurofuse demo`: the built-in example. For now: the reference squid-axon neuron under a
-//! 10 uA/cm^2 step on every engine, each compared with NEURON, with traces and a plot.
+//! The demo's first stage: the reference squid-axon neuron under a 10 uA/cm^2 step on every
+//! engine, each compared with NEURON, with traces and a plot (a few seconds).
 
 use std::path::Path;
 
@@ -10,11 +10,13 @@ use crate::metrics::compare;
 use crate::neuron::{simulate, Engine, Precision, THRESHOLD_MV};
 use crate::plot::{traces_with_error, Series};
 use crate::trace::{read_protocol, write_trace};
+use serde_json::{json, Value};
 
 /// NEURON's trace of the same neuron (CVODE, tight tolerances), shipped as test data.
-const REFERENCE: &str = include_str!("../tests/data/neuron/step_10.csv");
+const REFERENCE: &str = include_str!("../../tests/data/neuron/step_10.csv");
 
-pub fn run(out: &Path) -> Result<()> {
+/// Runs the stage, writing into `out`; returns its numbers for the summary.
+pub fn run(out: &Path) -> Result<Value> {
     std::fs::create_dir_all(out)
         .with_context(|| format!("{}: cannot create the output directory", out.display()))?;
     let protocol_path = out.join("step_10_neuron.csv");
@@ -27,7 +29,7 @@ pub fn run(out: &Path) -> Result<()> {
     let set = ChannelSet::builtin("hh_squid")?;
 
     println!(
-        "neurofuse demo: squid-axon HH neuron, 10 uA/cm^2 step, 100 ms at dt = {} ms",
+        "squid-axon HH neuron, 10 uA/cm^2 step, 100 ms at dt = {} ms",
         protocol.dt_ms
     );
     println!(
@@ -50,6 +52,7 @@ pub fn run(out: &Path) -> Result<()> {
         println!("(rtl: {})", testbench::RTL_SKIPPED);
     }
     let mut traces = Vec::new();
+    let mut rows = Vec::new();
     for engine in engines {
         let v = simulate(&set, engine, protocol.dt_ms, &protocol.i_ua_per_cm2)?;
         let c = compare(&protocol.t_ms, &v, reference, THRESHOLD_MV);
@@ -63,6 +66,14 @@ pub fn run(out: &Path) -> Result<()> {
             c.mean_abs_dv_mv,
             c.max_abs_dv_mv
         );
+        rows.push(json!({
+            "engine": engine.to_string(),
+            "spikes": c.spikes,
+            "neuron_spikes": c.reference_spikes,
+            "worst_spike_shift_ms": c.worst_spike_shift_ms,
+            "mean_abs_dv_mv": c.mean_abs_dv_mv,
+            "max_abs_dv_mv": c.max_abs_dv_mv,
+        }));
         let file = out.join(format!("{}.csv", engine.to_string().replace(' ', "_")));
         write_trace(&file, &protocol.t_ms, &v)?;
         traces.push((engine, v));
@@ -85,11 +96,12 @@ pub fn run(out: &Path) -> Result<()> {
         &protocol.t_ms,
         &series,
     )?;
-    println!();
     let fixed = traces.iter().find(|(e, _)| *e == Engine::Fixed);
     let rtl = traces.iter().find(|(e, _)| *e == Engine::Rtl);
+    let mut rtl_identical = None;
     if let (Some((_, f)), Some((_, r))) = (fixed, rtl) {
         let identical = f.iter().zip(r).all(|(a, b)| a.to_bits() == b.to_bits());
+        rtl_identical = Some(identical);
         println!(
             "rtl vs fixed: {}",
             if identical {
@@ -99,16 +111,19 @@ pub fn run(out: &Path) -> Result<()> {
             }
         );
     }
-    println!();
     println!(
-        "traces: {}/{{{}}}.csv",
+        "traces: {}/{{{}}}.csv; plot: {}",
         out.display(),
         names
             .iter()
             .map(|n| n.replace(' ', "_"))
             .collect::<Vec<_>>()
-            .join(",")
+            .join(","),
+        plot.display()
     );
-    println!("plot:   {}", plot.display());
-    Ok(())
+    Ok(json!({
+        "engines": rows,
+        "rtl_identical_to_fixed": rtl_identical,
+        "plot": plot,
+    }))
 }
