@@ -110,11 +110,15 @@ pub fn run(o: &Options) -> Result<()> {
     let compiled = compiler::compile(&c.net, &config)
         .with_context(|| format!("{}: cannot compile", network_dir.display()))?;
     crate::compile::print_quantization(&c.net, &compiled);
+    crate::compile::print_traffic(&compiled);
     crate::compile::print_usage(&compiled.image);
     let image = &compiled.image;
     let image_dir = o.out.join("image");
     image.save(&image_dir)?;
+    let placement_svg = image_dir.join(crate::compile::PLACEMENT_PICTURE);
+    crate::compile::write_placement(&placement_svg, &c.net, &compiled)?;
     println!("image: {}", image_dir.display());
+    println!("placement picture: {}", placement_svg.display());
 
     stage(4, "accuracy on the digits test set");
     let examples = digits_test_set(&c.spec, Some(images));
@@ -182,6 +186,13 @@ pub fn run(o: &Options) -> Result<()> {
         "raster": { "file": raster_svg, "image": 0, "engines": raster },
         "power": power,
         "image": image_dir,
+        "placement": {
+            "file": placement_svg,
+            "inter_core_packets": compiled.traffic.inter_core,
+            "hops": compiled.traffic.hops,
+            "naive_inter_core_packets": compiled.baseline.inter_core,
+            "naive_hops": compiled.baseline.hops,
+        },
         "wall_s": wall_s,
     });
     std::fs::write(&summary_path, serde_json::to_string_pretty(&summary)?)
@@ -191,15 +202,17 @@ pub fn run(o: &Options) -> Result<()> {
     if let Some(p) = &power {
         println!("VCD:     {}", path_of(p, "vcd"));
         println!(
-            "plots:   {}, {}, {}",
+            "plots:   {}, {}, {}, {}",
             raster_svg.display(),
             path_of(p, "plot"),
+            placement_svg.display(),
             path_of(&neuron, "plot")
         );
     } else {
         println!(
-            "plots:   {}, {}",
+            "plots:   {}, {}, {}",
             raster_svg.display(),
+            placement_svg.display(),
             path_of(&neuron, "plot")
         );
     }
