@@ -63,6 +63,11 @@ pub fn run_compile(out: Option<&Path>) -> Result<(f64, serde_json::Value)> {
         crate::compile::write_placement(&dir.join("placement-brainfuse.svg"), &net, &compiled)?;
     }
     let synapses: usize = compiled.image.cores.iter().map(|c| c.synapses.len()).sum();
+    let usage = compiler::usage(&compiled.image);
+    let fullest = |f: fn(&compiler::CoreUsage) -> compiler::Fill| {
+        let most = usage.iter().map(|u| f(u).used).max().unwrap_or(0);
+        json!({"used": most, "capacity": usage.first().map_or(0, |u| f(u).capacity)})
+    };
     Ok((
         compile_s,
         json!({
@@ -76,6 +81,12 @@ pub fn run_compile(out: Option<&Path>) -> Result<(f64, serde_json::Value)> {
             "stage_s": stage_s,
             "peak_memory_bytes": peak_memory_bytes(),
             "synapse_entries": synapses,
+            "fullest_core": {
+                "neurons": fullest(|u| u.neurons),
+                "synapses": fullest(|u| u.synapses),
+                "axons": fullest(|u| u.axons),
+                "routes": fullest(|u| u.routes),
+            },
             "traffic": traffic_json(&compiled.traffic),
             "baseline": traffic_json(&compiled.baseline),
             "partition": compiled.partition.as_ref().map(|p| json!({

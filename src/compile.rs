@@ -142,11 +142,26 @@ pub fn print_traffic(compiled: &compiler::Compiled) {
         t.input,
         b.input
     );
+    let width = compiled.image.config.mesh.width as usize;
+    let (load, naive) = (
+        compiler::traffic::mesh_load(t, width),
+        compiler::traffic::mesh_load(b, width),
+    );
+    let busiest = |l: &compiler::traffic::MeshLoad| {
+        let router = l.routers.iter().enumerate().max_by_key(|r| r.1);
+        let link = l.links.iter().max_by_key(|l| l.1);
+        format!(
+            "router {}, link {}",
+            router.map_or("-".into(), |(k, p)| format!("{p} packets at core {k}")),
+            link.map_or("-".into(), |((a, b), p)| format!("{p} packets on {a}-{b}"))
+        )
+    };
+    println!("  busiest {} ({})", busiest(&load), busiest(&naive));
     if let Some(p) = &compiled.partition {
         println!(
-            "  partitioner: {} clusters, refined from {} layout, {} passes, at most {} neurons per core",
-            p.clusters,
+            "  partitioner: best start {} ({} clusters), {} refinement passes, at most {} neurons per core",
             p.start,
+            p.clusters,
             p.moves.len(),
             p.neuron_cap
         );

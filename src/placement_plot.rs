@@ -1,10 +1,12 @@
-//! The placement picture: the mesh as a grid of cores (shaded by how full they are), with a
-//! line between every two cores that exchange packets, as thick as the traffic; one panel
-//! per placement, side by side (the naive baseline next to the partitioned one).
+//! The placement picture: the mesh as a grid of cores (shaded by how full they are, labelled
+//! with their neurons and the packets through their router), and each link between
+//! neighbouring cores as thick as the packets it carries under dimension-order routing; one
+//! panel per placement, side by side (the naive baseline next to the partitioned one).
 
 use std::path::Path;
 
 use anyhow::{anyhow, Result};
+use compiler::traffic::{mesh_load, MeshLoad};
 use compiler::Traffic;
 use plotters::prelude::*;
 
@@ -34,19 +36,18 @@ pub fn placement(
     let size = ((panel_w * panels.len() as i32) as u32, panel_h as u32);
     let root = SVGBackend::new(path, size).into_drawing_area();
     root.fill(&WHITE).map_err(|e| err(&e))?;
-    // One scale for every panel, so line widths compare across them.
-    let heaviest = panels
+    let loads: Vec<MeshLoad> = panels
         .iter()
-        .flat_map(|p| {
-            let cores = p.traffic.cores;
-            (0..cores).flat_map(move |a| {
-                (a + 1..cores).map(move |b| p.traffic.link(a, b) + p.traffic.link(b, a))
-            })
-        })
+        .map(|p| mesh_load(p.traffic, mesh_width))
+        .collect();
+    // One scale for every panel, so line widths compare across them.
+    let heaviest = loads
+        .iter()
+        .flat_map(|l| l.links.iter().map(|&(_, packets)| packets))
         .max()
         .unwrap_or(0)
         .max(1);
-    for (k, panel) in panels.iter().enumerate() {
+    for (k, (panel, load)) in panels.iter().zip(&loads).enumerate() {
         let x0 = k as i32 * panel_w + MARGIN;
         let y0 = TITLE + MARGIN;
         let centre = |core: usize| {
@@ -61,34 +62,35 @@ pub fn placement(
             ))
             .map_err(|e| err(&e))?;
         }
+        for &((a, b), packets) in &load.links {
+            let width = 1 + (14 * packets / heaviest) as u32;
+            root.draw(&PathElement::new(
+                vec![centre(a), centre(b)],
+                RGBColor(214, 39, 40).mix(0.7).stroke_width(width),
+            ))
+            .map_err(|e| err(&e))?;
+        }
         for (core, &n) in panel.neurons.iter().enumerate() {
             let (cx, cy) = centre(core);
             let fill = n as f64 / capacity.max(1) as f64;
             let shade = (235.0 - 150.0 * fill.min(1.0)) as u8;
-            let half = CELL / 2 - 8;
+            let half = CELL / 2 - 18;
             root.draw(&Rectangle::new(
                 [(cx - half, cy - half), (cx + half, cy + half)],
                 RGBColor(shade, shade, 255).filled(),
             ))
             .map_err(|e| err(&e))?;
-            root.draw(&Text::new(
-                format!("{core}: {n}"),
-                (cx - half + 4, cy - half + 4),
-                ("sans-serif", 13).into_font(),
-            ))
-            .map_err(|e| err(&e))?;
-        }
-        let t = panel.traffic;
-        for a in 0..t.cores {
-            for b in a + 1..t.cores {
-                let w = t.link(a, b) + t.link(b, a);
-                if w == 0 {
-                    continue;
-                }
-                let width = 1 + (11 * w / heaviest) as u32;
-                root.draw(&PathElement::new(
-                    vec![centre(a), centre(b)],
-                    RGBColor(214, 39, 40).mix(0.55).stroke_width(width),
+            for (line, text) in [
+                format!("{core}: {n} n"),
+                format!("r {}", load.routers[core]),
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                root.draw(&Text::new(
+                    text,
+                    (cx - half + 3, cy - half + 4 + 15 * line as i32),
+                    ("sans-serif", 12).into_font(),
                 ))
                 .map_err(|e| err(&e))?;
             }

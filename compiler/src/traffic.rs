@@ -28,6 +28,60 @@ impl Traffic {
     }
 }
 
+/// The cores a packet from `from` to `to` passes through, both ends included: along x first,
+/// then along y (dimension-order routing, as the router does).
+pub fn route(from: usize, to: usize, width: usize) -> Vec<usize> {
+    let (mut x, mut y) = (from % width, from / width);
+    let (tx, ty) = (to % width, to / width);
+    let mut path = vec![from];
+    while x != tx {
+        x = if x < tx { x + 1 } else { x - 1 };
+        path.push(y * width + x);
+    }
+    while y != ty {
+        y = if y < ty { y + 1 } else { y - 1 };
+        path.push(y * width + x);
+    }
+    path
+}
+
+/// Load of the mesh: packets through each core's router (sent, received or passed on), and
+/// through each link between neighbouring cores (both directions).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MeshLoad {
+    pub routers: Vec<u64>,
+    /// ((core, neighbour with the higher index), packets).
+    pub links: Vec<((usize, usize), u64)>,
+}
+
+/// The mesh load of `traffic`'s inter-core packets.
+pub fn mesh_load(traffic: &Traffic, width: usize) -> MeshLoad {
+    let cores = traffic.cores;
+    let mut routers = vec![0u64; cores];
+    let mut links = std::collections::BTreeMap::new();
+    for a in 0..cores {
+        for b in 0..cores {
+            let packets = traffic.link(a, b);
+            if packets == 0 {
+                continue;
+            }
+            let path = route(a, b, width);
+            for &c in &path {
+                routers[c] += packets;
+            }
+            for hop in path.windows(2) {
+                *links
+                    .entry((hop[0].min(hop[1]), hop[0].max(hop[1])))
+                    .or_insert(0) += packets;
+            }
+        }
+    }
+    MeshLoad {
+        routers,
+        links: links.into_iter().collect(),
+    }
+}
+
 /// Core `c` sits at `(c % width, c / width)`.
 pub fn distance(a: usize, b: usize, width: usize) -> u64 {
     ((a % width).abs_diff(b % width) + (a / width).abs_diff(b / width)) as u64
@@ -108,5 +162,11 @@ mod tests {
         assert_eq!(t.link(0, 1), 1);
         assert_eq!(t.link(0, 3), 1);
         assert_eq!(t.links.iter().sum::<u64>(), 2);
+        // 0 -> 3 goes through core 1 (x first): routers 0 and 1 see both packets.
+        assert_eq!(route(0, 3, 2), vec![0, 1, 3]);
+        let load = mesh_load(&t, 2);
+        assert_eq!(load.routers, vec![2, 2, 0, 1]);
+        assert_eq!(load.links, vec![((0, 1), 2), ((1, 3), 1)]);
+        assert_eq!(load.links.iter().map(|l| l.1).sum::<u64>(), t.hops);
     }
 }
