@@ -21,7 +21,7 @@ impl<T: Synth, const L: usize> Default for Delay<T, L> {
             reset: Default::default(),
             d: Default::default(),
             q: Default::default(),
-            _stages: std::iter::repeat_n(T::default(), L).collect(),
+            _stages: (0..L).map(|_| T::default()).collect(),
         }
     }
 }

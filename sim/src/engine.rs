@@ -230,7 +230,7 @@ impl FixedEngine {
             let factors: Vec<usize> = c
                 .factors
                 .iter()
-                .flat_map(|f| std::iter::repeat_n(f.gate, f.power as usize))
+                .flat_map(|f| std::iter::repeat(f.gate).take(f.power as usize))
                 .collect();
             if factors.len() as u32 > MAX_FACTORS {
                 return fail(format!(

@@ -88,7 +88,7 @@ fn all_receptor_kinds(dt: f64) -> Vec<FixedReceptor> {
 /// A delivery of `rng`'s choosing: mostly small weights, sometimes one that saturates.
 fn random_delivery(rng: &mut Rng, receptor: usize) -> u32 {
     let scale = if receptor < 2 { 4.0 } else { 60.0 };
-    if rng.next().is_multiple_of(50) {
+    if rng.next() % 50 == 0 {
         (SYN_MAX as u32) - (rng.next() % 3) as u32
     } else {
         (rng.uniform(0.0, scale) * 4096.0) as u32
