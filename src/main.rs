@@ -125,9 +125,10 @@ enum Command {
         /// Float precision (float engine only; default f32)
         #[arg(long)]
         precision: Option<Precision>,
-        /// Runs; the median run is reported
-        #[arg(long, default_value_t = 3)]
-        repeat: usize,
+        /// Runs; the median run is reported (default 3; 1 for compile, whose peak memory
+        /// is the process's)
+        #[arg(long)]
+        repeat: Option<usize>,
         /// compile, partition: where the figures go
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
@@ -179,9 +180,9 @@ enum Command {
         #[arg(long, value_name = "N")]
         images: Option<usize>,
         /// The first N test images on the verilated chip, each checked spike for spike
-        /// against sim
-        #[arg(long, value_name = "N", default_value_t = 30)]
-        rtl_images: usize,
+        /// against sim (default: 30, or --images if fewer)
+        #[arg(long, value_name = "N")]
+        rtl_images: Option<usize>,
         /// Worker threads for float and sim (default: every core)
         #[arg(long)]
         threads: Option<usize>,
@@ -245,8 +246,8 @@ enum Command {
         placer: PlacerArg,
         /// Partitioner: a core may hold this much more than the mean neurons per core
         /// (0.05: 5 %); a large value lets a small network gather on few cores
-        #[arg(long, default_value_t = 0.05)]
-        imbalance: f64,
+        #[arg(long)]
+        imbalance: Option<f64>,
     },
     /// A trained digits classifier's accuracy on the digits test set: float reference, chip
     /// model (sim) and verilated chip (rtl) running its compiled image (docs/compile.md)
@@ -385,7 +386,7 @@ enum Workload {
     /// Gradient of a voltage-trace loss w.r.t. 300 conductances: 100 neurons, 1,000 steps
     B3,
     /// Compile a BrainFuse-scale network (38,000 neurons, 100 M synapses) onto
-    /// builtin:brainfuse: wall time and peak memory (use --repeat 1)
+    /// builtin:brainfuse: wall time and peak memory
     Compile,
     /// The partitioner against the naive index-order placement on five networks
     /// (figure and placement pictures with --out)
@@ -489,8 +490,16 @@ fn run(cli: Cli) -> Result<()> {
             repeat,
             out,
         } => {
+            let repeat = repeat.unwrap_or(if matches!(workload, Workload::Compile) {
+                1
+            } else {
+                3
+            });
             if repeat == 0 {
                 bail!("--repeat must be at least 1");
+            }
+            if out.is_some() && !matches!(workload, Workload::Compile | Workload::Partition) {
+                bail!("--out: only compile and partition write figures");
             }
             let cuda = engine == EngineArg::Cuda;
             let engine = if cuda {
@@ -598,11 +607,17 @@ fn run(cli: Cli) -> Result<()> {
             imbalance,
         } => {
             let placer = match placer {
+                PlacerArg::Spread if imbalance.is_some() => {
+                    bail!("--imbalance is the partitioner's; --placer spread does not use it")
+                }
                 PlacerArg::Spread => compiler::Placer::Spread,
-                PlacerArg::Partition => compiler::Placer::Partition(compiler::PartitionOptions {
-                    imbalance,
-                    ..compiler::PartitionOptions::default()
-                }),
+                PlacerArg::Partition => {
+                    let defaults = compiler::PartitionOptions::default();
+                    compiler::Placer::Partition(compiler::PartitionOptions {
+                        imbalance: imbalance.unwrap_or(defaults.imbalance),
+                        ..defaults
+                    })
+                }
             };
             neurofuse::compile::run(&network, &config, &out, placer)
         }

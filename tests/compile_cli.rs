@@ -225,7 +225,7 @@ fn compile_refusals_name_the_file_the_field_and_the_numbers() {
     // 18 of them and 72 fit.
     let tight = config_file(d, "tight", |c| c.core.synapses = 2400);
     compile(&digits_hh(), &tight).stderr(contains(
-        "(128 synapses) fits no core: every core is at its 20 neurons or its 2400 synapses; spread the network over more cores or raise `core.synapses`",
+        "(128 synapses) fits no core: each holds its 20 neurons or lacks room for 128 more synapses (of 2400 per core); spread the network over more cores or raise `core.synapses`",
     ));
 
     // An integrate-and-fire network, exported as `neurofuse train` exports it.

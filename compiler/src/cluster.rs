@@ -342,7 +342,7 @@ fn place_one(
         })
         .ok_or_else(|| {
             format!(
-                "neuron {v} ({need} synapses) fits no core: every core is at its {} neurons or its {} synapses; spread the network over more cores or raise `core.synapses`",
+                "neuron {v} ({need} synapses) fits no core: each holds its {} neurons or lacks room for {need} more synapses (of {} per core); spread the network over more cores or raise `core.synapses`",
                 limits.neurons, limits.synapses
             )
         })

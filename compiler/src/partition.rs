@@ -6,10 +6,13 @@
 //!    larger than a core's share (and, separately, a quarter of it), and the clusters are
 //!    packed onto cores ([`crate::cluster`]).
 //! 2. Refinement passes move single neurons where they save the most packets
-//!    ([`crate::refine`]), until a pass gains less than 0.1 %.
+//!    ([`crate::refine`]), until two passes in a row gain less than 0.1 % (or one moves
+//!    nothing).
 //!
-//! Both packings and the naive layout (index order) are refined, and the best kept: a network
-//! already numbered by locality never gets worse than its index order.
+//! Both packings and the naive layout (index order) are refined (a start more than twice as
+//! costly as a refined layout that fits is skipped), and the best kept: first the layouts
+//! that fit every core's memories, then the fewest packets. A network already numbered by
+//! locality never gets worse than its index order.
 //!
 //! Every core stays within its neuron capacity and a balance bound (the slowest core sets
 //! the tick's length: a core updates its neurons one after another), and within its
@@ -91,6 +94,16 @@ pub fn partition(
             config.core.synapses
         ));
     }
+    // The refinement keeps every source's pins per core: refuse what would not fit in
+    // memory rather than fail allocating it.
+    let pins = graph.source_count() as u64 * parts as u64;
+    if pins > MAX_PINS {
+        return Err(format!(
+            "partitioning {} sources over {parts} cores needs {pins} pin counters ({:.1} GB), above the partitioner's {MAX_PINS}; use the naive placement (--placer spread)",
+            graph.source_count(),
+            pins as f64 * 4e-9
+        ));
+    }
     let limits = Limits {
         neurons: neuron_cap,
         synapses: u64::from(config.core.synapses),
@@ -99,15 +112,20 @@ pub fn partition(
     };
     let mut rng = SplitMix(options.seed);
     // Clusters as large as a core keep big modules whole; clusters of a quarter core pack
-    // more flexibly (several modules per core). Each start is refined; the best is kept.
+    // more flexibly (several modules per core). Each start is refined; the best is kept. A
+    // packing that fails (a neuron fits no core) drops out; its reason is kept in case no
+    // start fits at all.
     let mut starts = Vec::new();
+    let mut packing_error = None;
     for (start, size) in [
         ("clusters of a core", neuron_cap),
         ("clusters of a quarter core", neuron_cap / 4),
     ] {
         let (cluster, clusters) = crate::cluster::multilevel(graph, size.max(1), &mut rng);
-        let packed = crate::cluster::pack(graph, &cluster, clusters, parts, &limits)?;
-        starts.push((start, clusters, packed));
+        match crate::cluster::pack(graph, &cluster, clusters, parts, &limits) {
+            Ok(packed) => starts.push((start, clusters, packed)),
+            Err(e) => packing_error = Some(e),
+        }
     }
     starts.push((
         "index order",
@@ -116,7 +134,8 @@ pub fn partition(
     ));
     let steps = starts.len() * options.passes;
     let mut done = 0;
-    let mut best: Option<(Vec<u32>, PartitionReport)> = None;
+    // Ranked by how far the layout overfills the cores (0: it fits), then by packets.
+    let mut best: Option<(Vec<u32>, PartitionReport, (u64, u64))> = None;
     for (start, clusters, from) in starts {
         let mut state = State::new(graph, parts, from);
         let mut report = PartitionReport {
@@ -128,8 +147,8 @@ pub fn partition(
         };
         // A start more than twice as costly as the best refined layout is not refined:
         // refinement seldom recovers that much, and it is the slow part at scale.
-        if let Some((_, r)) = &best {
-            if report.packets[0] > 2 * r.packets.last().copied().unwrap_or(0) {
+        if let Some((_, _, (0, packets))) = &best {
+            if report.packets[0] > 2 * packets {
                 done += options.passes;
                 progress(done, steps);
                 continue;
@@ -159,15 +178,23 @@ pub fn partition(
                 break;
             }
         }
-        let better = best
-            .as_ref()
-            .map_or(true, |(_, r)| report.packets.last() < r.packets.last());
-        if better {
-            best = Some((state.part, report));
+        let rank = (state.overflow(&limits), state.packets());
+        if best.as_ref().map_or(true, |b| rank < b.2) {
+            best = Some((state.part, report, rank));
         }
     }
-    Ok(best.expect("two starts"))
+    let (part, report, (overflow, _)) = best.expect("index order is always a start");
+    if overflow > 0 {
+        if let Some(e) = packing_error {
+            return Err(e);
+        }
+        // The image builder names the core and the table that overflows.
+    }
+    Ok((part, report))
 }
+
+/// Sources x cores pin counters the refinement may keep (4 bytes each).
+const MAX_PINS: u64 = 1 << 29;
 
 #[derive(Clone, Copy)]
 pub(crate) struct Limits {
@@ -181,7 +208,7 @@ pub(crate) struct Limits {
 pub(crate) struct SplitMix(pub u64);
 
 impl SplitMix {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);

@@ -62,7 +62,8 @@ impl Placement {
 /// The core for each part: minimizes the hops of the packets between parts (`links[a * parts
 /// + b]`: packets from part `a` to part `b`) on a mesh `width` cores wide. Pairwise swaps
 /// from several starting layouts, then iterated local search (random kicks of the best
-/// layout, each followed by swaps) within a fixed work budget. Returns `core_of_part`.
+/// layout, each followed by swaps), all within a budget of ~10^8 distance evaluations (the
+/// search stops where it is when that is spent). Returns `core_of_part`.
 pub fn on_mesh(links: &[u64], parts: usize, width: usize, seed: u64) -> Vec<u32> {
     // Symmetric weights: a packet a -> b travels as far as one b -> a.
     let w = |a: usize, b: usize| links[a * parts + b] + links[b * parts + a];
@@ -72,8 +73,11 @@ pub fn on_mesh(links: &[u64], parts: usize, width: usize, seed: u64) -> Vec<u32>
             .map(|(a, b)| w(a, b) * distance(at[a], at[b], width))
             .sum()
     };
+    let budget = std::cell::Cell::new(100_000_000i64);
+    let spent = || budget.get() <= 0;
     // Swapping the cores of parts a and b changes only the terms that involve a or b.
     let delta = |at: &[usize], a: usize, b: usize| -> i64 {
+        budget.set(budget.get() - parts as i64);
         let mut d = 0i64;
         for c in (0..parts).filter(|&c| c != a && c != b) {
             let (da, db) = (
@@ -86,9 +90,12 @@ pub fn on_mesh(links: &[u64], parts: usize, width: usize, seed: u64) -> Vec<u32>
     };
     let descend = |at: &mut Vec<usize>| {
         let mut improved = true;
-        while improved {
+        while improved && !spent() {
             improved = false;
             for a in 0..parts {
+                if spent() {
+                    return;
+                }
                 for b in a + 1..parts {
                     if delta(at, a, b) < 0 {
                         at.swap(a, b);
@@ -117,6 +124,9 @@ pub fn on_mesh(links: &[u64], parts: usize, width: usize, seed: u64) -> Vec<u32>
         }
     };
     for _ in 1..8 {
+        if spent() {
+            break;
+        }
         let mut at: Vec<usize> = (0..parts).collect();
         for i in (1..parts).rev() {
             at.swap(i, random(i + 1));
@@ -124,9 +134,10 @@ pub fn on_mesh(links: &[u64], parts: usize, width: usize, seed: u64) -> Vec<u32>
         descend(&mut at);
         consider(at, &mut best);
     }
-    // A sweep of swaps costs about parts^3: keep the search to ~10^8 steps.
-    let kicks = (100_000_000 / (parts.pow(3) * 4).max(1)).clamp(4, 1000);
-    for _ in 0..kicks {
+    for _ in 0..1000 {
+        if spent() {
+            break;
+        }
         let mut at = best.clone();
         for _ in 0..3 {
             at.swap(random(parts), random(parts));

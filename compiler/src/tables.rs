@@ -15,36 +15,15 @@ pub(crate) fn build(
 ) -> Result<ChipImage, String> {
     let n = net.neurons;
     let sources = n + net.inputs;
-    let projections = [
-        (&net.synapses, 0, &q.weights),
-        (&net.input_synapses, n, &q.input_weights),
-    ];
-    // Synapses grouped by (target core, source), each group in network order: a counting
-    // sort (linear; a comparison sort of 100 M synapses would dominate the compile).
-    let bucket =
-        |source: usize, post: u32| placement.slot[post as usize].0 as usize * sources + source;
-    let mut offsets = vec![0u64; placement.neurons.len() * sources + 1];
-    for (p, offset, _) in projections {
-        for (&pre, &post) in p.pre.iter().zip(&p.post) {
-            offsets[bucket(pre as usize + offset, post) + 1] += 1;
-        }
+    let total = net.synapses.len() + net.input_synapses.len();
+    if u32::try_from(total).is_err() {
+        return Err(format!(
+            "{total} synapses: the compiler indexes at most {} ({}) per network",
+            u32::MAX,
+            "split the network, or widen the compiler's synapse index"
+        ));
     }
-    for b in 1..offsets.len() {
-        offsets[b] += offsets[b - 1];
-    }
-    let mut order = vec![0u32; net.synapses.len() + net.input_synapses.len()];
-    {
-        let mut fill = offsets.clone();
-        let mut edge = 0u32;
-        for (p, offset, _) in projections {
-            for (&pre, &post) in p.pre.iter().zip(&p.post) {
-                let slot = &mut fill[bucket(pre as usize + offset, post)];
-                order[*slot as usize] = edge;
-                *slot += 1;
-                edge += 1;
-            }
-        }
-    }
+    let order = grouped(net, n, sources, placement);
     let inner = net.synapses.len();
     let synapse = |e: u32| -> Synapse {
         let (p, e, weights) = if (e as usize) < inner {
@@ -81,23 +60,17 @@ pub(crate) fn build(
         })
         .collect();
     for (k, core) in cores.iter_mut().enumerate() {
-        let first = k * sources;
-        let used = (offsets[first + sources] - offsets[first]) as usize;
+        let slice = &order.edges[order.cores[k]..order.cores[k + 1]];
         core.synapses
-            .reserve_exact(used.min(config.core.synapses as usize + 1));
-        for source in 0..sources {
-            let group =
-                &order[offsets[first + source] as usize..offsets[first + source + 1] as usize];
-            if group.is_empty() {
-                continue;
-            }
+            .reserve_exact(slice.len().min(config.core.synapses as usize + 1));
+        for group in slice.chunk_by(|a, b| order.source(*a) == order.source(*b)) {
             let axon = core.axons.len() as u32;
             core.axons.push(Range {
                 first: core.synapses.len() as u32,
                 count: group.len() as u32,
             });
             core.synapses.extend(group.iter().map(|&e| synapse(e)));
-            destinations[source].push(Route {
+            destinations[order.source(group[0])].push(Route {
                 core: k as u32,
                 axon,
             });
@@ -155,4 +128,89 @@ pub(crate) fn build(
         inputs,
         cores,
     })
+}
+
+/// Every synapse (indices: the network's synapses, then its input synapses), grouped by
+/// target core and, within a core, by source, each group in network order.
+struct Grouped<'a> {
+    edges: Vec<u32>,
+    /// Core `k`'s synapses are `edges[cores[k]..cores[k + 1]]`.
+    cores: Vec<usize>,
+    pre: (&'a [u32], &'a [u32]),
+    neurons: usize,
+}
+
+impl Grouped<'_> {
+    fn source(&self, e: u32) -> usize {
+        source_of(self.pre, self.neurons, e)
+    }
+}
+
+/// The source of synapse `e` (`pre`: the presynaptic indices of the network's synapses and
+/// input synapses): a neuron, or `neurons + input`.
+fn source_of(pre: (&[u32], &[u32]), neurons: usize, e: u32) -> usize {
+    let (inner, e) = (pre.0.len(), e as usize);
+    if e < inner {
+        pre.0[e] as usize
+    } else {
+        neurons + pre.1[e - inner] as usize
+    }
+}
+
+/// Counting sort by core (linear: a comparison sort of 100 M synapses would dominate the
+/// compile), then by source within each core: counting again where the core's synapses
+/// outnumber the sources, a comparison sort of the few otherwise (memory and time never
+/// scale with cores x sources).
+fn grouped<'a>(net: &'a Network, n: usize, sources: usize, placement: &Placement) -> Grouped<'a> {
+    let cores = placement.neurons.len();
+    let posts = net.synapses.post.iter().chain(&net.input_synapses.post);
+    let core_of = |post: u32| placement.slot[post as usize].0 as usize;
+    let mut offsets = vec![0usize; cores + 1];
+    for &post in posts.clone() {
+        offsets[core_of(post) + 1] += 1;
+    }
+    for k in 0..cores {
+        offsets[k + 1] += offsets[k];
+    }
+    let mut fill = offsets.clone();
+    let mut edges = vec![0u32; offsets[cores]];
+    for (e, &post) in posts.enumerate() {
+        let slot = &mut fill[core_of(post)];
+        edges[*slot] = e as u32;
+        *slot += 1;
+    }
+    let g = Grouped {
+        edges,
+        cores: offsets,
+        pre: (&net.synapses.pre, &net.input_synapses.pre),
+        neurons: n,
+    };
+    let mut edges = g.edges;
+    let mut count = vec![0usize; sources + 1];
+    let mut sorted = Vec::new();
+    for k in 0..cores {
+        let slice = &mut edges[g.cores[k]..g.cores[k + 1]];
+        let source = |e: u32| source_of(g.pre, n, e);
+        if slice.len() * 4 < sources {
+            // Edges ascend within the slice, so (source, edge) keeps network order.
+            slice.sort_unstable_by_key(|&e| (source(e), e));
+            continue;
+        }
+        count.fill(0);
+        for &e in slice.iter() {
+            count[source(e) + 1] += 1;
+        }
+        for s in 0..sources {
+            count[s + 1] += count[s];
+        }
+        sorted.clear();
+        sorted.resize(slice.len(), 0);
+        for &e in slice.iter() {
+            let slot = &mut count[source(e)];
+            sorted[*slot] = e;
+            *slot += 1;
+        }
+        slice.copy_from_slice(&sorted);
+    }
+    Grouped { edges, ..g }
 }

@@ -73,7 +73,22 @@ impl ModularNetwork {
         module
     }
 
+    /// # Panics
+    /// On a spec that describes no network: no modules, more modules than neurons, or a
+    /// `local` fraction outside 0..=1.
     pub fn build(&self) -> Network {
+        assert!(
+            (1..=self.neurons).contains(&self.modules),
+            "ModularNetwork: {} modules for {} neurons; expected 1 to {} modules",
+            self.modules,
+            self.neurons,
+            self.neurons
+        );
+        assert!(
+            (0.0..=1.0).contains(&self.local),
+            "ModularNetwork: local = {}; expected a fraction in 0..=1",
+            self.local
+        );
         let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
         let channels = ChannelSet::builtin("traub_miles").expect("built-in set");
         let mut net = Network::new(
@@ -101,7 +116,7 @@ impl ModularNetwork {
             tau_ms: 10.0,
             kind: ReceptorKind::Conductance { reversal_mv: -80.0 },
         });
-        let modules = self.modules.max(1);
+        let modules = self.modules;
         let module = self.modules_of();
         let mut members = vec![Vec::new(); modules];
         for (i, &m) in module.iter().enumerate() {

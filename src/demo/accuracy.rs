@@ -55,6 +55,7 @@ pub fn run_rtl(c: &Classifier, image: &ChipImage, examples: &[Example]) -> Resul
     let bar = bar("rtl", examples.len());
     let mut decisions = Vec::new();
     let mut first_spikes = Vec::new();
+    let mut ticks_compared = 0;
     for (k, e) in examples.iter().enumerate() {
         let rtl = chip_spikes_rtl(image, &e.stimulus, c.spec.ticks)?;
         let sim = chip_spikes_sim(image, &e.stimulus, c.spec.ticks)?;
@@ -65,6 +66,7 @@ pub fn run_rtl(c: &Classifier, image: &ChipImage, examples: &[Example]) -> Resul
                 e.label
             );
         }
+        ticks_compared += sim.len();
         decisions.push(decide(&c.spec, &network_spikes(image, &rtl)?));
         if k == 0 {
             first_spikes = rtl;
@@ -79,7 +81,7 @@ pub fn run_rtl(c: &Classifier, image: &ChipImage, examples: &[Example]) -> Resul
             labels: examples.iter().map(|e| e.label).collect(),
             wall_s: start.elapsed().as_secs_f64(),
         },
-        ticks_compared: examples.len() * c.spec.ticks,
+        ticks_compared,
         first_spikes,
     })
 }
