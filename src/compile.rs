@@ -6,7 +6,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
-use chip::{ChipConfig, ChipImage};
+use chip::ChipConfig;
 use network::Network;
 use train::export::Manifest;
 
@@ -84,7 +84,7 @@ pub fn run(network_dir: &Path, config: &str, out: &Path, placer: compiler::Place
     println!("compiled ({})", elapsed());
     print_quantization(&net, &compiled);
     print_traffic(&compiled);
-    print_usage(&compiled.image);
+    print_usage(&compiled);
     compiled.image.save(out)?;
     let picture = out.join(PLACEMENT_PICTURE);
     write_placement(&picture, &net, &compiled)?;
@@ -231,9 +231,13 @@ pub fn print_quantization(net: &Network, compiled: &compiler::Compiled) {
     }
 }
 
-/// One line per core that runs neurons: each memory's fill against its capacity.
-pub fn print_usage(image: &ChipImage) {
+/// One line per core that runs neurons: each memory's fill against its capacity, and the
+/// packets through its router if every neuron and input spiked once (the expected router
+/// load, in proportion to firing rates).
+pub fn print_usage(compiled: &compiler::Compiled) {
+    let image = &compiled.image;
     let usage = compiler::usage(image);
+    let load = compiler::traffic::mesh_load(&compiled.traffic, image.config.mesh.width as usize);
     let used = usage.iter().filter(|u| u.neurons.used > 0).count();
     println!(
         "resources: {used} of {} cores used (used/capacity per core)",
@@ -241,8 +245,8 @@ pub fn print_usage(image: &ChipImage) {
     );
     for u in usage.iter().filter(|u| u.neurons.used > 0) {
         println!(
-            "  core {}: neurons {}, axons {}, synapses {}, routes {}",
-            u.core, u.neurons, u.axons, u.synapses, u.routes
+            "  core {}: neurons {}, axons {}, synapses {}, routes {}; router load {} packets",
+            u.core, u.neurons, u.axons, u.synapses, u.routes, load.routers[u.core as usize]
         );
     }
     println!(

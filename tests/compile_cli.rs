@@ -161,6 +161,16 @@ fn the_naive_placement_is_available_and_imbalance_is_checked() {
     neurofuse()
         .arg("compile")
         .arg(digits_hh())
+        .args(["--placer", "spread", "--imbalance", "0.2", "--out"])
+        .arg(dir.path().join("never"))
+        .assert()
+        .failure()
+        .stderr(contains(
+            "--imbalance is the partitioner's; --placer spread does not use it",
+        ));
+    neurofuse()
+        .arg("compile")
+        .arg(digits_hh())
         .args(["--imbalance=-1", "--out"])
         .arg(dir.path().join("never"))
         .assert()
@@ -476,4 +486,49 @@ fn evaluate_refusals_are_clear() {
                 "the verilated chip (built for builtin:small): the image is for a 1 x 1 mesh with 8-packet FIFOs (chip 'tiny'); this RTL chip is 2 x 2",
             ));
     }
+}
+
+#[test]
+fn bench_partition_compares_with_the_naive_placement_and_draws_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = neurofuse()
+        .args(["bench", "partition", "--out"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let json: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    let cases = json["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), 5);
+    for case in cases {
+        let (naive, partitioned) = (&case["baseline"], &case["partitioned"]);
+        let packets = |t: &serde_json::Value| t["inter_core"].as_u64().unwrap();
+        assert!(packets(partitioned) <= packets(naive), "{case}");
+        if case["network"]
+            .as_str()
+            .unwrap()
+            .starts_with("modular, shuffled")
+        {
+            assert!(packets(partitioned) * 5 < packets(naive), "{case}");
+        }
+    }
+    for k in 0..5 {
+        let svg = std::fs::read_to_string(dir.path().join(format!("placement-{k}.svg"))).unwrap();
+        assert!(svg.starts_with("<svg"));
+    }
+    assert!(std::fs::read_to_string(dir.path().join("partition.svg"))
+        .unwrap()
+        .contains("Partitioned placement vs naive index order"));
+    // Figures only where there are figures to draw.
+    neurofuse()
+        .args(["bench", "b1", "--out"])
+        .arg(dir.path())
+        .assert()
+        .failure()
+        .stderr(contains("--out: only compile and partition write figures"));
 }

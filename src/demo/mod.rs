@@ -114,7 +114,7 @@ pub fn run(o: &Options) -> Result<()> {
         .with_context(|| format!("{}: cannot compile", network_dir.display()))?;
     crate::compile::print_quantization(&c.net, &compiled);
     crate::compile::print_traffic(&compiled);
-    crate::compile::print_usage(&compiled.image);
+    crate::compile::print_usage(&compiled);
     let image = &compiled.image;
     let image_dir = o.out.join("image");
     image.save(&image_dir)?;
