@@ -240,8 +240,11 @@ impl Target {
     }
 }
 
-/// A board's bus over its serial line (ReadWord and WriteWord frames).
+/// A board's bus over its serial line (ReadWord, WriteWord and WriteBurst frames).
 pub struct SerialBus(link::BusClient<Box<dyn serialport::SerialPort>>);
+
+// A load's bursts are what one WriteBurst frame holds.
+const _: () = assert!(hdl::host::BURST_WORDS == link::MAX_BURST_WORDS);
 
 impl hdl::host::HostBus for SerialBus {
     fn read(&mut self, address: u32) -> Result<Option<u32>, String> {
@@ -250,5 +253,9 @@ impl hdl::host::HostBus for SerialBus {
 
     fn write(&mut self, address: u32, data: u32) -> Result<(), String> {
         self.0.write_word(address, data).map_err(|e| e.to_string())
+    }
+
+    fn write_burst(&mut self, address: u32, data: &[u32]) -> Result<(), String> {
+        self.0.write_burst(address, data).map_err(|e| e.to_string())
     }
 }

@@ -538,7 +538,7 @@ fn run_over_a_serial_line_drives_the_chip_through_its_bus_alone() {
     let dir = TempDir::new().unwrap();
     let image_dir = dir.path().join("image");
     image(6).save(&image_dir).unwrap();
-    // `serve --engine rtl` answers ReadWord and WriteWord as a board's UART bridge does; the
+    // `serve --engine rtl` answers ReadWord, WriteWord and WriteBurst as a board's UART bridge does; the
     // serial target sends nothing else.
     let server = Server::start("rtl");
     let (tty, _line) = serial_line_to(&server.address);

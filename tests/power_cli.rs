@@ -300,3 +300,24 @@ fn the_memory_inventory_has_the_rtls_memories() {
         assert_eq!(found, expected, "{}", file.display());
     }
 }
+
+/// Yosys runs in the Verilog's directory: a directory given relative to the caller's must
+/// still be found (the demo's `--out target/ci-demo` once was not).
+#[test]
+fn cells_are_counted_from_a_directory_given_relative() {
+    if !tools_available() {
+        return;
+    }
+    let dir = tempfile::tempdir_in(".").unwrap();
+    let relative = Path::new(".").join(dir.path().file_name().unwrap());
+    std::fs::write(
+        relative.join("tiny.v"),
+        "module tiny(input wire clock, input wire [7:0] d, output reg [7:0] q);\n\
+         always @(posedge clock) q <= q + d;\nendmodule\n",
+    )
+    .unwrap();
+    let cells = power::cells::synthesize(&relative, &["tiny"]).unwrap();
+    let tiny = &cells["tiny"];
+    assert_eq!(tiny.flops, 8, "the 8-bit register");
+    assert!(tiny.gates > 0);
+}

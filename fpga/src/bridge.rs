@@ -1,6 +1,7 @@
 //! The UART bridge (`host_bridge`): the host link's frames (docs/host-link.md) over a serial
-//! line, onto the chip's host bus. In hardware it serves the bus requests, Hello, ReadWord
-//! and WriteWord; everything else (loading an image, running ticks, reading spikes) the host
+//! line, onto the chip's host bus. In hardware it serves the bus requests, Hello, ReadWord,
+//! WriteWord and WriteBurst (up to 16 consecutive words, buffered until the CRC checks,
+//! then written one per clock); everything else (loading an image, running ticks, reading spikes) the host
 //! does through those, as the test bench does. Same frames, same CRC-32, same error codes
 //! as the TCP server, so one client speaks to both.
 //!
@@ -10,7 +11,7 @@
 //! its constant head, the data, then the CRC computed as it is sent.
 //!
 //! On a serial line nothing can be closed: after a framing error (bad magic, bad CRC, a
-//! payload over 8 bytes) the bridge answers once and hunts for the next `"NF"`. Bytes that
+//! payload over 8 bytes, 68 for WriteBurst) the bridge answers once and hunts for the next `"NF"`. Bytes that
 //! arrive while it executes a request or sends a response are dropped (the protocol is one
 //! request, then its response).
 
@@ -21,8 +22,11 @@ use link::{ErrorCode, Response, PROTOCOL_VERSION};
 /// Name of the bridge's module.
 pub const BRIDGE_TOP: &str = "host_bridge";
 
-/// The longest payload the bridge takes (WriteWord's).
+/// The longest payload the bridge takes but WriteBurst's (WriteWord's).
 pub const MAX_PAYLOAD: u32 = 8;
+
+/// WriteBurst's longest payload: the address and 16 words.
+pub const MAX_BURST_PAYLOAD: u32 = 4 + 4 * link::MAX_BURST_WORDS as u32;
 
 /// Clocks a read may take to answer before the bridge reports that nothing answered.
 pub const READ_TIMEOUT: u32 = 16;
@@ -43,8 +47,9 @@ fn responses() -> Vec<(&'static str, Vec<u8>)> {
                 Response::Welcome {
                     version: PROTOCOL_VERSION,
                     engine: "board".into(),
-                    description: "a neurofuse FPGA board (UART bridge: Hello, ReadWord, WriteWord)"
-                        .into(),
+                    description:
+                        "a neurofuse FPGA board (UART bridge: Hello, ReadWord, WriteWord, WriteBurst)"
+                            .into(),
                 }
                 .to_frame()
                 .encode(),
@@ -70,7 +75,7 @@ fn responses() -> Vec<(&'static str, Vec<u8>)> {
             "OVERSIZED",
             without_crc(error(
                 ErrorCode::Oversized,
-                "frame payload over the bridge's limit of 8 bytes",
+                "frame payload over the bridge's limit of 8 bytes (68 for WriteBurst)",
             )),
         ),
         (
@@ -102,7 +107,7 @@ fn responses() -> Vec<(&'static str, Vec<u8>)> {
             "UNSUPPORTED",
             without_crc(error(
                 ErrorCode::Unsupported,
-                "the board's bridge serves Hello, ReadWord and WriteWord: the host drives the chip over its bus",
+                "the board's bridge serves Hello, ReadWord, WriteWord and WriteBurst: the host drives the chip over its bus",
             )),
         ),
         (
@@ -242,14 +247,19 @@ pub fn bridge_verilog(clocks_per_bit: u32) -> Result<String, String> {
 
     // Frame parser and executor.
     localparam [3:0] S_MAGIC0 = 4'd0, S_MAGIC1 = 4'd1, S_KIND = 4'd2, S_LENGTH = 4'd3,
-        S_PAYLOAD = 4'd4, S_CRC = 4'd5, S_EXECUTE = 4'd6, S_READ = 4'd7;
+        S_PAYLOAD = 4'd4, S_CRC = 4'd5, S_EXECUTE = 4'd6, S_READ = 4'd7, S_BURST = 4'd8;
     localparam [7:0] K_HELLO = 8'h01,
-        K_READ_WORD = 8'h06, K_WRITE_WORD = 8'h07;
+        K_READ_WORD = 8'h06, K_WRITE_WORD = 8'h07, K_WRITE_BURST = 8'h08;
     reg [3:0] state;
     reg [2:0] field_count;
     reg [7:0] kind;
     reg [31:0] length, payload_left, rx_crc, crc;
     reg [63:0] payload;
+    // WriteBurst: its address and words, kept until the CRC says they may be written.
+    reg [6:0] payload_index;
+    reg [31:0] burst_address;
+    reg [31:0] burst [0:15];
+    reg [4:0] burst_words, burst_index;
     reg greeted, garbage_reported;
     reg [4:0] read_timer;
     // Response sender.
@@ -311,7 +321,8 @@ pub fn bridge_verilog(clocks_per_bit: u32) -> Result<String, String> {
                     field_count <= 3'd0;
                     payload <= 64'd0;
                     payload_left <= length_next;
-                    if (length_next > 32'd8) begin
+                    payload_index <= 7'd0;
+                    if (length_next > ((kind == K_WRITE_BURST) ? 32'd68 : 32'd8)) begin
                         // Its payload is not read: hunt for the next frame, silently.
                         state <= S_MAGIC0;
                         garbage_reported <= 1'b1;
@@ -325,6 +336,12 @@ pub fn bridge_verilog(clocks_per_bit: u32) -> Result<String, String> {
             end
             S_PAYLOAD: if (rx_valid) begin
                 payload <= {rx_byte, payload[63:8]};
+                payload_index <= payload_index + 7'd1;
+                // Each fourth byte completes a word: the address, then the burst's words.
+                if (kind == K_WRITE_BURST && payload_index[1:0] == 2'd3) begin
+                    if (payload_index[6:2] == 5'd0) burst_address <= {rx_byte, payload[63:40]};
+                    else burst[payload_index[5:2] - 4'd1] <= {rx_byte, payload[63:40]};
+                end
                 crc <= crc_next;
                 payload_left <= payload_left - 32'd1;
                 if (payload_left == 32'd1) state <= S_CRC;
@@ -349,10 +366,11 @@ pub fn bridge_verilog(clocks_per_bit: u32) -> Result<String, String> {
                         greeted <= 1'b1;
                         start_index <= WELCOME_START; start_end <= WELCOME_END;
                     end
-                end else if (kind == 8'h00 || kind > K_WRITE_WORD) begin
+                end else if (kind == 8'h00 || kind > K_WRITE_BURST) begin
                     // As the server: a request is decoded before the handshake is asked for.
                     start_index <= UNKNOWN_START; start_end <= UNKNOWN_END;
-                end else if ((kind == K_READ_WORD && length != 32'd4) || (kind == K_WRITE_WORD && length != 32'd8)) begin
+                end else if ((kind == K_READ_WORD && length != 32'd4) || (kind == K_WRITE_WORD && length != 32'd8)
+                        || (kind == K_WRITE_BURST && (length < 32'd8 || length[1:0] != 2'd0))) begin
                     start_index <= MALFORMED_START; start_end <= MALFORMED_END;
                 end else if (!greeted) begin
                     start_index <= HANDSHAKE_START; start_end <= HANDSHAKE_END;
@@ -371,9 +389,28 @@ pub fn bridge_verilog(clocks_per_bit: u32) -> Result<String, String> {
                         bus_write <= 1'b1;
                         start_index <= WRITTEN_START; start_end <= WRITTEN_END;
                     end
+                end else if (kind == K_WRITE_BURST) begin
+                    begin
+                        start <= 1'b0;
+                        burst_words <= length[6:2] - 5'd1;
+                        burst_index <= 5'd0;
+                        state <= S_BURST;
+                    end
                 end else begin
                     // Status, LoadImage, Run, Probe: the host does these over the bus.
                     start_index <= UNSUPPORTED_START; start_end <= UNSUPPORTED_END;
+                end
+            end
+            S_BURST: begin
+                // One word per clock, then Written.
+                bus_address <= burst_address + {27'd0, burst_index};
+                bus_write_data <= burst[burst_index[3:0]];
+                bus_write <= 1'b1;
+                burst_index <= burst_index + 5'd1;
+                if (burst_index + 5'd1 == burst_words) begin
+                    state <= S_MAGIC0;
+                    start <= 1'b1; start_index <= WRITTEN_START; start_end <= WRITTEN_END;
+                    start_with_data <= 1'b0;
                 end
             end
             S_READ: begin

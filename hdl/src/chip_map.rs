@@ -179,6 +179,9 @@ pub fn load(image: &ChipImage) -> Result<ChipLoad, String> {
                 data: word,
             });
         }
+        // Every range word, then every route: two runs of consecutive addresses (a host on
+        // a slow line sends them as bursts).
+        let mut route_writes = Vec::new();
         for neuron in 0..core.neurons() {
             let routes = core.routes.routes(neuron);
             let first = next_route[k];
@@ -187,9 +190,10 @@ pub fn load(image: &ChipImage) -> Result<ChipLoad, String> {
                 address: address(UNIT_ROUTE_RANGE, kk, neuron as u32),
                 data: word,
             });
-            push_routes(&mut writes, image, kk, first, routes).map_err(fail)?;
+            push_routes(&mut route_writes, image, kk, first, routes).map_err(fail)?;
             next_route[k] += routes.len() as u32;
         }
+        writes.extend(route_writes);
     }
     // External inputs: input i is sent by core i mod cores, as its input slot i / cores.
     let mut inputs = Vec::new();

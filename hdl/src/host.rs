@@ -5,11 +5,31 @@
 use chip::ChipImage;
 
 use crate::chip_map::{self, address, ChipLoad, UNIT_CHIP};
+use crate::map::HostWrite;
 
 /// A chip's host bus as a host sees it. `read` gives `None` when nothing answered.
 pub trait HostBus {
     fn read(&mut self, address: u32) -> Result<Option<u32>, String>;
     fn write(&mut self, address: u32, data: u32) -> Result<(), String>;
+    /// `data[k]` to `address + k` (at most [`BURST_WORDS`] words). Word by word unless the
+    /// bus has something faster (the UART bridge takes them in one frame).
+    fn write_burst(&mut self, address: u32, data: &[u32]) -> Result<(), String> {
+        for (k, &d) in data.iter().enumerate() {
+            self.write(address.wrapping_add(k as u32), d)?;
+        }
+        Ok(())
+    }
+}
+
+/// The longest run of consecutive addresses [`load`] hands to [`HostBus::write_burst`]
+/// (what one WriteBurst frame holds).
+pub const BURST_WORDS: usize = 16;
+
+/// `writes` as bursts, in order: runs of consecutive addresses, at most [`BURST_WORDS`] each.
+pub fn bursts(writes: &[HostWrite]) -> impl Iterator<Item = &[HostWrite]> {
+    writes
+        .chunk_by(|a, b| b.address == a.address.wrapping_add(1))
+        .flat_map(|run| run.chunks(BURST_WORDS))
 }
 
 /// What one tick produced, as read over the bus.
@@ -56,11 +76,14 @@ pub fn load(
     }
     let load = chip_map::load(image)?;
     let total = load.writes.len();
-    for (i, w) in load.writes.iter().enumerate() {
-        bus.write(w.address, w.data)?;
-        if i % 1024 == 0 {
-            progress(i, total);
+    let mut done = 0;
+    for run in bursts(&load.writes) {
+        let data: Vec<u32> = run.iter().map(|w| w.data).collect();
+        bus.write_burst(run[0].address, &data)?;
+        if done / 1024 != (done + run.len()) / 1024 {
+            progress(done + run.len(), total);
         }
+        done += run.len();
     }
     progress(total, total);
     Ok(load)
@@ -145,5 +168,32 @@ fn wait(bus: &mut dyn HostBus, done: impl Fn(u32) -> bool, what: &str) -> Result
                 MAX_WAIT.as_secs()
             ));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bursts_are_runs_of_consecutive_addresses_in_order() {
+        let w = |address| HostWrite {
+            address,
+            data: address * 3,
+        };
+        let writes: Vec<HostWrite> = [5, 6, 7, 9, 10, 3]
+            .into_iter()
+            .chain(100..140)
+            .map(w)
+            .collect();
+        let runs: Vec<Vec<u32>> = bursts(&writes)
+            .map(|r| r.iter().map(|x| x.address).collect())
+            .collect();
+        assert_eq!(runs[..3], [vec![5, 6, 7], vec![9, 10], vec![3]]);
+        assert_eq!(runs[3], (100..116).collect::<Vec<_>>());
+        assert_eq!(runs[5], (132..140).collect::<Vec<_>>());
+        assert_eq!(runs.len(), 6);
+        let flat: Vec<u32> = runs.concat();
+        assert_eq!(flat, writes.iter().map(|x| x.address).collect::<Vec<_>>());
     }
 }

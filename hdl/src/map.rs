@@ -108,9 +108,13 @@ impl CoreImage {
                 data: data as u32,
             })
         };
+        // Memory by memory, each in address order: a host on a slow line sends runs of
+        // consecutive addresses as bursts (`host::load`).
         for (g, table) in engine.gates.iter().enumerate() {
-            for (row, (&inf, &relax)) in table.inf.iter().zip(&table.relax).enumerate() {
+            for (row, &inf) in table.inf.iter().enumerate() {
                 put(REGION_INF_TABLE + g as u32, row, inf.into());
+            }
+            for (row, &relax) in table.relax.iter().enumerate() {
                 put(REGION_RELAX_TABLE + g as u32, row, relax.into());
             }
         }
@@ -197,10 +201,12 @@ impl CoreImage {
                 address: address(REGION_V, i as u32),
                 data: to_bits(pop.v[i].into(), V_BITS) as u32,
             });
-            for (g, x) in pop.gates.iter().enumerate() {
+        }
+        for (g, x) in pop.gates.iter().enumerate() {
+            for (i, &value) in x.iter().enumerate() {
                 self.writes.push(HostWrite {
                     address: address(REGION_GATE + g as u32, i as u32),
-                    data: x[i].into(),
+                    data: value.into(),
                 });
             }
         }

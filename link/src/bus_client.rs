@@ -1,5 +1,5 @@
-//! A blocking client for the bus requests alone (Hello, ReadWord, WriteWord): what a host
-//! sends a board's UART bridge over a serial line.
+//! A blocking client for the bus requests alone (Hello, ReadWord, WriteWord, WriteBurst):
+//! what a host sends a board's UART bridge over a serial line.
 
 use std::io::{Read, Write};
 
@@ -74,6 +74,18 @@ impl<S: Read + Write> BusClient<S> {
         match self.call(&Request::WriteWord { address, data })? {
             Response::Written => Ok(()),
             other => Err(unexpected("WriteWord", other)),
+        }
+    }
+
+    /// `words[k]` to `address + k` (1 to `MAX_BURST_WORDS` words): one frame each way.
+    pub fn write_burst(&mut self, address: u32, words: &[u32]) -> Result<(), ClientError> {
+        let request = Request::WriteBurst {
+            address,
+            words: words.to_vec(),
+        };
+        match self.call(&request)? {
+            Response::Written => Ok(()),
+            other => Err(unexpected("WriteBurst", other)),
         }
     }
 }

@@ -154,6 +154,18 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
             other => Err(unexpected("WriteWord", other)),
         }
     }
+
+    /// `words[k]` to `address + k` (1 to `MAX_BURST_WORDS` words).
+    pub async fn write_burst(&mut self, address: u32, words: &[u32]) -> Result<(), ClientError> {
+        let request = Request::WriteBurst {
+            address,
+            words: words.to_vec(),
+        };
+        match self.call(request).await? {
+            Response::Written => Ok(()),
+            other => Err(unexpected("WriteBurst", other)),
+        }
+    }
 }
 
 /// A response of the wrong kind, described in at most 200 characters.

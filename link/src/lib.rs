@@ -12,7 +12,7 @@ pub mod server;
 pub use bus_client::BusClient;
 pub use client::{Client, ClientError, Welcome};
 pub use frame::{Frame, FrameError, MAX_PAYLOAD};
-pub use message::{ErrorCode, NeuronProbe, Request, Response, PROTOCOL_VERSION};
+pub use message::{ErrorCode, NeuronProbe, Request, Response, MAX_BURST_WORDS, PROTOCOL_VERSION};
 pub use server::{
     check_inputs, check_neuron, serve, serve_connection, Engine, EngineFactory, RunOutput,
     ServerOptions, Unsupported, MAX_TICKS_PER_RUN,

@@ -36,7 +36,17 @@ pub enum Request {
         address: u32,
         data: u32,
     },
+    /// Consecutive words from `address` up: `words[k]` to `address + k`; 1 to
+    /// [`MAX_BURST_WORDS`] of them. What a host loading an image over a slow line sends.
+    WriteBurst {
+        address: u32,
+        words: Vec<u32>,
+    },
 }
+
+/// The most words one [`Request::WriteBurst`] carries (the UART bridge buffers them all
+/// before the CRC says they may be written).
+pub const MAX_BURST_WORDS: usize = 16;
 
 /// A neuron's stored state, raw (the chip's formats).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -138,6 +148,7 @@ mod kind {
     pub const PROBE: u8 = 0x05;
     pub const READ_WORD: u8 = 0x06;
     pub const WRITE_WORD: u8 = 0x07;
+    pub const WRITE_BURST: u8 = 0x08;
     pub const WELCOME: u8 = 0x81;
     pub const STATUS_REPLY: u8 = 0x82;
     pub const LOADED: u8 = 0x83;
@@ -197,6 +208,11 @@ impl Request {
                 w.u32(*data);
                 kind::WRITE_WORD
             }
+            Request::WriteBurst { address, words } => {
+                w.u32(*address);
+                words.iter().for_each(|&d| w.u32(d));
+                kind::WRITE_BURST
+            }
         };
         Frame::new(kind, w.0)
     }
@@ -238,6 +254,19 @@ impl Request {
                 address: r.u32("address")?,
                 data: r.u32("data")?,
             },
+            kind::WRITE_BURST => {
+                let address = r.u32("address")?;
+                let left = frame.payload.len().saturating_sub(4);
+                if left % 4 != 0 || !(1..=MAX_BURST_WORDS).contains(&(left / 4)) {
+                    return Err(r.error(&format!(
+                        "WriteBurst: {left} bytes of words; expected 1 to {MAX_BURST_WORDS} words of 4 bytes"
+                    )));
+                }
+                let words = (0..left / 4)
+                    .map(|_| r.u32("word"))
+                    .collect::<Result<_, _>>()?;
+                Request::WriteBurst { address, words }
+            }
             other => return Err(r.unknown(other, "request")),
         };
         r.finish()?;
@@ -525,6 +554,14 @@ mod tests {
                 address: 1,
                 data: 2,
             },
+            Request::WriteBurst {
+                address: 0x0102_0000,
+                words: vec![5, 6, 7],
+            },
+            Request::WriteBurst {
+                address: 9,
+                words: (0..MAX_BURST_WORDS as u32).collect(),
+            },
         ];
         for r in requests {
             assert_eq!(Request::from_frame(&r.to_frame()).unwrap(), r);
@@ -580,6 +617,19 @@ mod tests {
             .unwrap_err()
             .message
             .starts_with("tick count 4294967295: more than"));
+        // A burst: whole words after the address, 1 to 16 of them.
+        for (bytes, words) in [(4, 0), (6, 0), (4 + 17 * 4, 17)] {
+            let e =
+                Request::from_frame(&Frame::new(kind::WRITE_BURST, vec![0; bytes])).unwrap_err();
+            assert_eq!(
+                e.message,
+                format!(
+                    "WriteBurst: {} bytes of words; expected 1 to 16 words of 4 bytes",
+                    bytes - 4
+                ),
+                "{words} words"
+            );
+        }
         let unknown = Request::from_frame(&Frame::new(0x42, vec![])).unwrap_err();
         assert!(unknown.unknown);
         let bad_code = Frame::new(kind::ERROR, vec![99, 0, 0, 0, 0, 0]);

@@ -306,6 +306,15 @@ fn handle(engine: &mut dyn Engine, request: Request) -> Response {
             Ok(()) => Response::Written,
             Err(e) => bus(e),
         },
+        // Word by word, as the bridge writes them; stops at the first refusal.
+        Request::WriteBurst { address, words } => {
+            for (k, &data) in words.iter().enumerate() {
+                if let Err(e) = engine.write_word(address.wrapping_add(k as u32), data) {
+                    return bus(e);
+                }
+            }
+            Response::Written
+        }
     }
 }
 

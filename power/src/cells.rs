@@ -34,11 +34,14 @@ pub fn yosys_script(verilog: &Path, top: &str) -> String {
 pub fn synthesize(dir: &Path, tops: &[&str]) -> Result<Cells, PowerError> {
     let mut cells = Cells::new();
     for top in tops {
-        let verilog = dir.join(format!("{top}.v"));
+        let file = format!("{top}.v");
+        let verilog = dir.join(&file);
+        // Yosys runs in `dir`, so it reads the file by its name (a path relative to the
+        // caller's directory would not resolve there).
         let output = Command::new("yosys")
             .arg("-q")
             .arg("-p")
-            .arg(yosys_script(&verilog, top))
+            .arg(yosys_script(Path::new(&file), top))
             .current_dir(dir)
             .output()
             .map_err(|e| {

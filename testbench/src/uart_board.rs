@@ -213,6 +213,20 @@ impl HostBus for UartBus<'_> {
             )),
         }
     }
+
+    fn write_burst(&mut self, address: u32, data: &[u32]) -> Result<(), String> {
+        let request = Request::WriteBurst {
+            address,
+            words: data.to_vec(),
+        };
+        match self.board.request(&request)? {
+            Response::Written => Ok(()),
+            other => Err(format!(
+                "WriteBurst {address:#010x} x {}: the bridge answered {other:?}",
+                data.len()
+            )),
+        }
+    }
 }
 
 /// The chip's host bus directly, as `RtlChip` drives it.

@@ -147,7 +147,7 @@ mod verilated {
 
         let (code, message) = error_of(board.request(&Request::Status));
         assert_eq!(code, ErrorCode::Unsupported);
-        assert!(message.contains("ReadWord and WriteWord"), "{message}");
+        assert!(message.contains("WriteWord and WriteBurst"), "{message}");
         let (code, _) = error_of(board.exchange(&Frame::new(0x42, vec![]).encode()));
         assert_eq!(code, ErrorCode::UnknownRequest);
         let short_read = Frame::new(0x06, vec![0, 0, 0]).encode();
@@ -156,6 +156,109 @@ mod verilated {
             ErrorCode::Malformed
         );
         still_serves(&mut board);
+    }
+
+    #[test]
+    fn a_burst_writes_what_single_words_write_and_bad_bursts_are_refused() {
+        let mut board = UartBoard::new();
+        let mut direct = RtlChip::new();
+        hello(&mut board);
+        let v_of = |core, neuron| {
+            address(
+                UNIT_CORE,
+                core,
+                hdl::map::address(hdl::map::REGION_V, neuron),
+            )
+        };
+        // The longest burst, a short one and a single word; each checked one past its end.
+        for (start, n) in [(v_of(2, 40), 16u32), (v_of(0, 7), 3), (v_of(1, 100), 1)] {
+            let words: Vec<u32> = (0..n).map(|k| 0x1_0000 * (k + 1) + 0x123 * n).collect();
+            let burst = Request::WriteBurst {
+                address: start,
+                words: words.clone(),
+            };
+            assert_eq!(board.request(&burst), Ok(Response::Written));
+            for (k, &w) in words.iter().enumerate() {
+                direct.write(start + k as u32, w);
+            }
+            for a in start..=start + n {
+                let expected = direct.read(a).expect("V memory answers");
+                assert_eq!(
+                    board.request(&Request::ReadWord { address: a }),
+                    Ok(Response::Word { data: expected }),
+                    "read {a:#010x} after a burst of {n} from {start:#010x}"
+                );
+            }
+        }
+        // No word, a partial word: malformed; 17 words: over the limit, hunted through.
+        let burst = |payload: Vec<u8>| Frame::new(0x08, payload).encode();
+        for bytes in [4, 10] {
+            assert_eq!(
+                error_of(board.exchange(&burst(vec![0; bytes]))).0,
+                ErrorCode::Malformed,
+                "{bytes} bytes"
+            );
+        }
+        let (code, message) = error_of(board.exchange(&burst(vec![0; 4 + 17 * 4])));
+        assert_eq!(code, ErrorCode::Oversized);
+        assert!(message.contains("68 for WriteBurst"), "{message}");
+        assert!(board.drain(2000).is_empty(), "one answer for the frame");
+        assert_eq!(
+            board.request(&Request::ReadWord {
+                address: address(UNIT_CHIP, 0, chip_map::CHIP_IDENTITY)
+            }),
+            Ok(Response::Word {
+                data: chip_map::CHIP_IDENTITY_VALUE
+            })
+        );
+    }
+
+    /// An image's first 4,000 writes through the bridge in bursts, as `neurofuse run
+    /// --target serial://` sends a board all of them (the whole image would take minutes of
+    /// simulated UART), the rest over the direct bus; then ticks (direct, for speed) spike
+    /// for spike the model's.
+    #[test]
+    fn an_image_loaded_through_the_bridge_in_bursts_runs_like_the_model() {
+        use hdl::host::HostBus;
+        let image = random_image();
+        let mut board = UartBoard::new();
+        hello(&mut board);
+        let loaded = chip_map::load(&image).unwrap();
+        let (mut sent, mut frames) = (0, 0);
+        for run in host::bursts(&loaded.writes) {
+            let data: Vec<u32> = run.iter().map(|w| w.data).collect();
+            if sent < 4000 {
+                board
+                    .over_uart()
+                    .write_burst(run[0].address, &data)
+                    .unwrap();
+                frames += 1;
+            } else {
+                board.direct().write_burst(run[0].address, &data).unwrap();
+            }
+            sent += run.len();
+        }
+        let all = host::bursts(&loaded.writes).count();
+        eprintln!(
+            "{} writes in {all} bursts; the first {sent_uart} writes in {frames} frames",
+            loaded.writes.len(),
+            sent_uart = 4000.min(loaded.writes.len())
+        );
+        // Memories are written in address order, so nearly every burst is full.
+        assert!(all * 14 < loaded.writes.len(), "{all} bursts: too short");
+        assert!(
+            frames * 14 < 4000,
+            "{frames} frames for 4,000 writes: too short"
+        );
+        let mut model = sim::ChipModel::new(&image).unwrap();
+        let mut spikes = 0;
+        for t in 0..120 {
+            let fired = inputs_at(t);
+            let got = host::run_tick(&mut board.direct(), &loaded, 4, &fired).unwrap();
+            assert_eq!(got.spikes, model.tick(&fired).to_vec(), "tick {t}");
+            spikes += got.spikes.len();
+        }
+        assert!(spikes > 0, "no spikes to compare");
     }
 
     #[test]
