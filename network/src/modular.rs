@@ -4,12 +4,11 @@
 //! on a ring. With `shuffle`, neuron indices are permuted so that index order says nothing
 //! about the modules (as in a network whose populations were numbered by type, not place).
 
-use channels::ChannelSet;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::{Network, Receptor, ReceptorKind};
+use crate::Network;
 
 #[derive(Clone, Debug)]
 pub struct ModularNetwork {
@@ -90,32 +89,13 @@ impl ModularNetwork {
             self.local
         );
         let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
-        let channels = ChannelSet::builtin("traub_miles").expect("built-in set");
-        let mut net = Network::new(
-            &format!(
-                "modular-{}x{}-{}",
-                self.modules,
-                self.neurons / self.modules.max(1),
-                self.seed
-            ),
-            channels,
-            self.neurons,
-            -65.0,
-            -20.0,
+        let name = format!(
+            "modular-{}x{}-{}",
+            self.modules,
+            self.neurons / self.modules,
+            self.seed
         );
-        for v in &mut net.initial.v_mv {
-            *v = rng.gen_range(-70.0..-55.0);
-        }
-        net.add_receptor(Receptor {
-            name: "exc".into(),
-            tau_ms: 5.0,
-            kind: ReceptorKind::Conductance { reversal_mv: 0.0 },
-        });
-        net.add_receptor(Receptor {
-            name: "inh".into(),
-            tau_ms: 10.0,
-            kind: ReceptorKind::Conductance { reversal_mv: -80.0 },
-        });
+        let mut net = crate::random::excitatory_inhibitory(&name, self.neurons, &mut rng);
         let modules = self.modules;
         let module = self.modules_of();
         let mut members = vec![Vec::new(); modules];

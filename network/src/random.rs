@@ -39,30 +39,33 @@ impl Default for RandomNetwork {
     }
 }
 
+/// Traub-Miles neurons at random potentials in -70..-55 mV (from `rng`), spiking at
+/// -20 mV, with an excitatory (`exc`, 5 ms, 0 mV) and an inhibitory (`inh`, 10 ms, -80 mV)
+/// conductance receptor and no synapses yet: the base of the generated networks.
+pub(crate) fn excitatory_inhibitory(name: &str, neurons: usize, rng: &mut ChaCha8Rng) -> Network {
+    let channels = ChannelSet::builtin("traub_miles").expect("built-in set");
+    let mut net = Network::new(name, channels, neurons, -65.0, -20.0);
+    for v in &mut net.initial.v_mv {
+        *v = rng.gen_range(-70.0..-55.0);
+    }
+    net.add_receptor(Receptor {
+        name: "exc".into(),
+        tau_ms: 5.0,
+        kind: ReceptorKind::Conductance { reversal_mv: 0.0 },
+    });
+    net.add_receptor(Receptor {
+        name: "inh".into(),
+        tau_ms: 10.0,
+        kind: ReceptorKind::Conductance { reversal_mv: -80.0 },
+    });
+    net
+}
+
 impl RandomNetwork {
     pub fn build(&self) -> Network {
         let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
-        let channels = ChannelSet::builtin("traub_miles").expect("built-in set");
-        let mut net = Network::new(
-            &format!("random-{}", self.seed),
-            channels,
-            self.neurons,
-            -65.0,
-            -20.0,
-        );
-        for v in &mut net.initial.v_mv {
-            *v = rng.gen_range(-70.0..-55.0);
-        }
-        net.add_receptor(Receptor {
-            name: "exc".into(),
-            tau_ms: 5.0,
-            kind: ReceptorKind::Conductance { reversal_mv: 0.0 },
-        });
-        net.add_receptor(Receptor {
-            name: "inh".into(),
-            tau_ms: 10.0,
-            kind: ReceptorKind::Conductance { reversal_mv: -80.0 },
-        });
+        let mut net =
+            excitatory_inhibitory(&format!("random-{}", self.seed), self.neurons, &mut rng);
         let n = self.neurons as u32;
         let excitatory = (self.neurons as f64 * self.excitatory).round() as u32;
         let hot = self.hot_spots.clamp(1, self.neurons) as u32;
