@@ -181,6 +181,25 @@ fn the_rtl_board_exposes_its_host_bus_and_probes_like_the_model() {
             }
             other => panic!("{other:?}"),
         }
+        // A burst: over the RTL's bus like single writes, refused by the model alike.
+        let v = |neuron| {
+            hdl::chip_map::address(
+                hdl::chip_map::UNIT_CORE,
+                2,
+                hdl::map::address(hdl::map::REGION_V, neuron),
+            )
+        };
+        on_rtl.write_burst(v(3), &[11, 12, 13]).await.unwrap();
+        for (k, expected) in [(3, 11), (4, 12), (5, 13)] {
+            assert_eq!(on_rtl.read_word(v(k)).await.unwrap(), expected);
+        }
+        match on_model.write_burst(v(3), &[1, 2]).await {
+            Err(ClientError::Remote { code, message }) => {
+                assert_eq!(code, ErrorCode::Unsupported);
+                assert!(message.contains("no host bus"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
         assert_eq!(on_rtl.status().await.unwrap(), ("rtl".into(), true, 40));
     });
 }

@@ -3,7 +3,9 @@
 //! WriteWord and WriteBurst (up to 16 consecutive words, buffered until the CRC checks,
 //! then written one per clock); everything else (loading an image, running ticks, reading spikes) the host
 //! does through those, as the test bench does. Same frames, same CRC-32, same error codes
-//! as the TCP server, so one client speaks to both.
+//! as the TCP server, so one client speaks to both (but for a burst of over 16 words: the
+//! server decodes it and answers Malformed, the bridge sees its length and answers
+//! Oversized).
 //!
 //! Generated Verilog, like the chip top: 8N1 receiver and transmitter at `clocks_per_bit`,
 //! a byte-serial CRC-32, the frame parser, and the constant parts of every response in a
@@ -27,6 +29,9 @@ pub const MAX_PAYLOAD: u32 = 8;
 
 /// WriteBurst's longest payload: the address and 16 words.
 pub const MAX_BURST_PAYLOAD: u32 = 4 + 4 * link::MAX_BURST_WORDS as u32;
+
+// The burst buffer below is 16 words with a 4-bit index.
+const _: () = assert!(link::MAX_BURST_WORDS == 16);
 
 /// Clocks a read may take to answer before the bridge reports that nothing answered.
 pub const READ_TIMEOUT: u32 = 16;
@@ -162,6 +167,11 @@ pub fn bridge_verilog(clocks_per_bit: u32) -> Result<String, String> {
     writeln!(
         w,
         "    localparam [15:0] PROTOCOL_VERSION = 16'd{PROTOCOL_VERSION};\n    localparam [4:0] READ_TIMEOUT = 5'd{READ_TIMEOUT};"
+    )
+    .unwrap();
+    writeln!(
+        w,
+        "    localparam [31:0] MAX_PAYLOAD = 32'd{MAX_PAYLOAD}, MAX_BURST_PAYLOAD = 32'd{MAX_BURST_PAYLOAD};"
     )
     .unwrap();
     // Response ROM: each response's bytes without its CRC, one after another.
@@ -322,7 +332,7 @@ pub fn bridge_verilog(clocks_per_bit: u32) -> Result<String, String> {
                     payload <= 64'd0;
                     payload_left <= length_next;
                     payload_index <= 7'd0;
-                    if (length_next > ((kind == K_WRITE_BURST) ? 32'd68 : 32'd8)) begin
+                    if (length_next > ((kind == K_WRITE_BURST) ? MAX_BURST_PAYLOAD : MAX_PAYLOAD)) begin
                         // Its payload is not read: hunt for the next frame, silently.
                         state <= S_MAGIC0;
                         garbage_reported <= 1'b1;

@@ -77,6 +77,7 @@ pub fn load(
     let load = chip_map::load(image)?;
     let total = load.writes.len();
     let mut done = 0;
+    progress(0, total);
     for run in bursts(&load.writes) {
         let data: Vec<u32> = run.iter().map(|w| w.data).collect();
         bus.write_burst(run[0].address, &data)?;

@@ -3,7 +3,7 @@
 
 use std::io::{Read, Write};
 
-use crate::client::unexpected;
+use crate::client::{check_burst, unexpected};
 use crate::frame::{decode, FrameError, MAX_PAYLOAD};
 use crate::message::{ErrorCode, Request, Response, PROTOCOL_VERSION};
 use crate::ClientError;
@@ -79,6 +79,7 @@ impl<S: Read + Write> BusClient<S> {
 
     /// `words[k]` to `address + k` (1 to `MAX_BURST_WORDS` words): one frame each way.
     pub fn write_burst(&mut self, address: u32, words: &[u32]) -> Result<(), ClientError> {
+        check_burst(words.len())?;
         let request = Request::WriteBurst {
             address,
             words: words.to_vec(),

@@ -21,6 +21,9 @@ pub enum ClientError {
     Unexpected { request: &'static str, got: String },
     #[error("{0}")]
     Image(String),
+    /// A request this client will not send (it would break the framing on a serial line).
+    #[error("{0}")]
+    NotSent(String),
 }
 
 /// What the board said in the handshake.
@@ -157,6 +160,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
 
     /// `words[k]` to `address + k` (1 to `MAX_BURST_WORDS` words).
     pub async fn write_burst(&mut self, address: u32, words: &[u32]) -> Result<(), ClientError> {
+        check_burst(words.len())?;
         let request = Request::WriteBurst {
             address,
             words: words.to_vec(),
@@ -168,9 +172,38 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
     }
 }
 
+/// An error, before anything is sent, unless a burst holds 1 to `MAX_BURST_WORDS` words (a
+/// bridge would answer Oversized and hunt through the payload for the next frame).
+pub(crate) fn check_burst(words: usize) -> Result<(), ClientError> {
+    if (1..=crate::MAX_BURST_WORDS).contains(&words) {
+        Ok(())
+    } else {
+        Err(ClientError::NotSent(format!(
+            "WriteBurst of {words} words not sent: a burst holds 1 to {}",
+            crate::MAX_BURST_WORDS
+        )))
+    }
+}
+
 /// A response of the wrong kind, described in at most 200 characters.
 pub(crate) fn unexpected(request: &'static str, got: Response) -> ClientError {
     // Characters, not bytes: the text is the peer's.
     let got = format!("{got:?}").chars().take(200).collect();
     ClientError::Unexpected { request, got }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bursts_out_of_range_are_not_sent() {
+        assert!(check_burst(1).is_ok() && check_burst(16).is_ok());
+        for words in [0, 17] {
+            assert_eq!(
+                check_burst(words).unwrap_err().to_string(),
+                format!("WriteBurst of {words} words not sent: a burst holds 1 to 16")
+            );
+        }
+    }
 }

@@ -4,8 +4,9 @@
 use crate::frame::Frame;
 
 /// The protocol version this build speaks; both sides must agree (the first request is
-/// [`Request::Hello`]).
-pub const PROTOCOL_VERSION: u16 = 1;
+/// [`Request::Hello`]). 2 added [`Request::WriteBurst`]: a board whose bridge predates it
+/// answers Hello with WrongVersion (rebuild its bitstream) instead of choking on a burst.
+pub const PROTOCOL_VERSION: u16 = 2;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Request {

@@ -186,7 +186,8 @@ impl Default for UartBoard {
     }
 }
 
-/// The chip's host bus through the bridge: every access is a ReadWord or WriteWord frame.
+/// The chip's host bus through the bridge: every access is a ReadWord, WriteWord or
+/// WriteBurst frame.
 pub struct UartBus<'a> {
     board: &'a mut UartBoard,
 }
