@@ -18,17 +18,6 @@ fn digits_hh() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("data/trained/digits-hh")
 }
 
-fn rtl_available() -> bool {
-    if !testbench::RTL_AVAILABLE {
-        assert!(
-            std::env::var("NEUROFUSE_REQUIRE_VERILATOR").map_or(true, |v| v != "1"),
-            "NEUROFUSE_REQUIRE_VERILATOR=1 but the RTL was not built"
-        );
-        eprintln!("{}", testbench::RTL_SKIPPED);
-    }
-    testbench::RTL_AVAILABLE
-}
-
 /// builtin:small with `edit` applied, written to `dir/NAME.toml`.
 fn config_file(dir: &Path, name: &str, edit: impl FnOnce(&mut ChipConfig)) -> PathBuf {
     let mut c = ChipConfig::builtin("small").unwrap();
@@ -360,7 +349,7 @@ fn the_float_engine_is_the_float_reference_of_training() {
 
 #[test]
 fn the_rtl_runs_test_images_spike_for_spike_like_the_chip_model() {
-    if !rtl_available() {
+    if !testbench::rtl_available() {
         return;
     }
     let (_, spec, image, _) = classifier();
@@ -474,7 +463,7 @@ fn evaluate_refusals_are_clear() {
             "{}: task.classifier.hidden + classes = 75, but the network has 74 neurons",
             manifest.display()
         )));
-    if rtl_available() {
+    if testbench::rtl_available() {
         // The verilated chip is builtin:small's 2 x 2 mesh.
         neurofuse()
             .arg("evaluate")

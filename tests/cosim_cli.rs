@@ -9,20 +9,9 @@ fn neurofuse() -> Command {
     Command::cargo_bin("neurofuse").unwrap()
 }
 
-fn rtl_available() -> bool {
-    if !testbench::RTL_AVAILABLE {
-        assert!(
-            std::env::var("NEUROFUSE_REQUIRE_VERILATOR").map_or(true, |v| v != "1"),
-            "NEUROFUSE_REQUIRE_VERILATOR=1 but the RTL was not built"
-        );
-        eprintln!("{}", testbench::RTL_SKIPPED);
-    }
-    testbench::RTL_AVAILABLE
-}
-
 #[test]
 fn a_random_network_agrees_and_a_fault_is_caught_with_its_vcds() {
-    if !rtl_available() {
+    if !testbench::rtl_available() {
         return;
     }
     let dir = TempDir::new().unwrap();
@@ -93,7 +82,7 @@ fn images_the_rtl_chip_cannot_hold_and_bad_arguments_are_refused() {
         .assert()
         .failure()
         .stderr(contains("--input-rate -3: expected a rate in Hz"));
-    if !rtl_available() {
+    if !testbench::rtl_available() {
         return;
     }
     neurofuse()

@@ -12,17 +12,6 @@ fn neurofuse() -> Command {
     Command::cargo_bin("neurofuse").unwrap()
 }
 
-fn rtl_available() -> bool {
-    if !testbench::RTL_AVAILABLE {
-        assert!(
-            std::env::var("NEUROFUSE_REQUIRE_VERILATOR").map_or(true, |v| v != "1"),
-            "NEUROFUSE_REQUIRE_VERILATOR=1 but the RTL was not built"
-        );
-        eprintln!("{}", testbench::RTL_SKIPPED);
-    }
-    testbench::RTL_AVAILABLE
-}
-
 /// Yosys's cell counts of the builtin:small blocks, as `neurofuse power` measured them: the
 /// test passes them with --cells to skip the minute of synthesis (the power stage's other
 /// steps all run); the demo in .ci/run synthesizes.
@@ -88,7 +77,7 @@ fn the_demo_runs_the_shipped_classifier_end_to_end_from_any_directory() {
     );
     let summary: Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
-    let rtl = rtl_available();
+    let rtl = testbench::rtl_available();
     let mut files: Vec<PathBuf> = [
         "network/network.json",
         "network/network.safetensors",

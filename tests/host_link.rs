@@ -65,17 +65,6 @@ impl Drop for Server {
     }
 }
 
-fn rtl_available() -> bool {
-    if !testbench::RTL_AVAILABLE {
-        assert!(
-            std::env::var("NEUROFUSE_REQUIRE_VERILATOR").map_or(true, |v| v != "1"),
-            "NEUROFUSE_REQUIRE_VERILATOR=1 but the RTL was not built"
-        );
-        eprintln!("{}", testbench::RTL_SKIPPED);
-    }
-    testbench::RTL_AVAILABLE
-}
-
 fn image(seed: u64) -> ChipImage {
     neurofuse::cosim::random_network_image(seed).unwrap().0
 }
@@ -100,7 +89,7 @@ fn runtime() -> tokio::runtime::Runtime {
 
 #[test]
 fn run_over_tcp_on_the_rtl_writes_the_files_of_a_direct_model_run() {
-    if !rtl_available() {
+    if !testbench::rtl_available() {
         return;
     }
     let dir = TempDir::new().unwrap();
@@ -142,7 +131,7 @@ fn run_over_tcp_on_the_rtl_writes_the_files_of_a_direct_model_run() {
 
 #[test]
 fn the_rtl_board_exposes_its_host_bus_and_probes_like_the_model() {
-    if !rtl_available() {
+    if !testbench::rtl_available() {
         return;
     }
     let rtl = Server::start("rtl");
@@ -449,7 +438,7 @@ fn many_clients_and_long_runs_lose_no_frame_and_leave_memory_flat() {
 
 #[test]
 fn concurrent_rtl_sessions_agree_with_the_model_and_free_their_chips() {
-    if !rtl_available() {
+    if !testbench::rtl_available() {
         return;
     }
     let server = Server::start("rtl");
@@ -551,7 +540,7 @@ fn serial_line_to(address: &str) -> (String, std::os::fd::OwnedFd) {
 
 #[test]
 fn run_over_a_serial_line_drives_the_chip_through_its_bus_alone() {
-    if !rtl_available() {
+    if !testbench::rtl_available() {
         return;
     }
     let dir = TempDir::new().unwrap();

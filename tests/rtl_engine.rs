@@ -17,17 +17,6 @@ fn required() -> bool {
     std::env::var("NEUROFUSE_REQUIRE_VERILATOR").is_ok_and(|v| v == "1")
 }
 
-fn rtl_available() -> bool {
-    if !testbench::RTL_AVAILABLE {
-        assert!(
-            !required(),
-            "NEUROFUSE_REQUIRE_VERILATOR=1 but the RTL was not built"
-        );
-        eprintln!("{}", testbench::RTL_SKIPPED);
-    }
-    testbench::RTL_AVAILABLE
-}
-
 fn run(engine: &str, input: &Path, out: &Path, extra: &[&str]) {
     neurofuse()
         .args(["neuron", "--engine", engine, "--input"])
@@ -53,7 +42,7 @@ fn protocols() -> Vec<PathBuf> {
 
 #[test]
 fn rtl_and_fixed_agree_bit_for_bit_on_every_reference_protocol() {
-    if !rtl_available() {
+    if !testbench::rtl_available() {
         return;
     }
     let dir = TempDir::new().unwrap();
@@ -93,7 +82,7 @@ fn random_protocol(seed: u64, rows: usize) -> String {
 
 #[test]
 fn rtl_and_fixed_agree_bit_for_bit_on_random_stimuli() {
-    if !rtl_available() {
+    if !testbench::rtl_available() {
         return;
     }
     let dir = TempDir::new().unwrap();
@@ -151,7 +140,7 @@ fn read_vcd(path: &Path) -> (Vec<String>, Vec<(u64, String, String)>) {
 
 #[test]
 fn both_engines_write_the_same_vcd_and_it_parses() {
-    if !rtl_available() {
+    if !testbench::rtl_available() {
         return;
     }
     let dir = TempDir::new().unwrap();
@@ -292,7 +281,7 @@ fn vcd_needs_a_register_engine_and_precision_a_float_one() {
 
 #[test]
 fn rtl_trace_records_every_clock_and_the_probe_matches_the_output() {
-    if !rtl_available() {
+    if !testbench::rtl_available() {
         return;
     }
     let dir = TempDir::new().unwrap();

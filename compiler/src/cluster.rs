@@ -213,7 +213,6 @@ pub(crate) fn pack(
     let mut size = vec![0u32; parts];
     let mut synapses = vec![0u64; parts];
     let mut affinity = vec![0u64; parts];
-    let cap = f64::from(limits.neurons);
     let mut by_size: Vec<usize> = (0..clusters).collect();
     by_size.sort_by_key(|&c| std::cmp::Reverse(members[c].len()));
     // Greedy graph growing: next comes the unplaced cluster most connected to the placed
@@ -248,18 +247,7 @@ pub(crate) fn pack(
                 }
             }
             let (len, need) = (members[c].len() as u32, synapses_of(c));
-            let best = (0..parts)
-                .filter(|&k| {
-                    size[k] + len <= limits.neurons && synapses[k] + need <= limits.synapses
-                })
-                .max_by(|&a, &b| {
-                    let score = |k: usize| affinity[k] as f64 * (1.0 - f64::from(size[k]) / cap);
-                    score(a)
-                        .total_cmp(&score(b))
-                        .then(size[b].cmp(&size[a]))
-                        .then(b.cmp(&a))
-                });
-            match best {
+            match greedy_core(&affinity, &size, &synapses, len, need, limits) {
                 Some(k) => {
                     cluster_part[c] = k as u32;
                     size[k] += len;
@@ -323,27 +311,40 @@ fn place_one(
     synapses: &[u64],
     limits: &Limits,
 ) -> Result<usize, String> {
-    let mut hits = vec![0u32; size.len()];
+    let mut hits = vec![0u64; size.len()];
     for u in neighbours(graph, v) {
         if part[u] != NONE {
             hits[part[u] as usize] += 1;
         }
     }
     let need = u64::from(graph.synapses[v]);
-    let cap = f64::from(limits.neurons);
-    (0..size.len())
-        .filter(|&k| size[k] < limits.neurons && synapses[k] + need <= limits.synapses)
-        .max_by(|&a, &b| {
-            let score = |k: usize| f64::from(hits[k]) * (1.0 - f64::from(size[k]) / cap);
-            score(a)
-                .total_cmp(&score(b))
-                .then(size[b].cmp(&size[a]))
-                .then(b.cmp(&a))
-        })
-        .ok_or_else(|| {
+    greedy_core(&hits, size, synapses, 1, need, limits).ok_or_else(|| {
             format!(
                 "neuron {v} ({need} synapses) fits no core: each holds its {} neurons or lacks room for {need} more synapses (of {} per core); spread the network over more cores or raise `core.synapses`",
                 limits.neurons, limits.synapses
             )
+        })
+}
+
+/// Linear deterministic greedy: among the cores with room for `len` more neurons and `need`
+/// more synapses, the one with the most `affinity`, discounted by how full it is; ties to
+/// the emptier core, then the lower index.
+fn greedy_core(
+    affinity: &[u64],
+    size: &[u32],
+    synapses: &[u64],
+    len: u32,
+    need: u64,
+    limits: &Limits,
+) -> Option<usize> {
+    let cap = f64::from(limits.neurons);
+    let score = |k: usize| affinity[k] as f64 * (1.0 - f64::from(size[k]) / cap);
+    (0..size.len())
+        .filter(|&k| size[k] + len <= limits.neurons && synapses[k] + need <= limits.synapses)
+        .max_by(|&a, &b| {
+            score(a)
+                .total_cmp(&score(b))
+                .then(size[b].cmp(&size[a]))
+                .then(b.cmp(&a))
         })
 }

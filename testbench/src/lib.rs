@@ -32,6 +32,19 @@ pub const RTL_AVAILABLE: bool = cfg!(has_verilator);
 /// The message an RTL test prints when it cannot run.
 pub const RTL_SKIPPED: &str = "SKIPPED: built without Verilator (install it with tools/install-hdl-tools.sh; CI sets NEUROFUSE_REQUIRE_VERILATOR=1)";
 
+/// For tests that need the RTL: whether this build has it; prints [`RTL_SKIPPED`] when it
+/// does not, and panics then if `NEUROFUSE_REQUIRE_VERILATOR=1` (CI: a skip must not pass).
+pub fn rtl_available() -> bool {
+    if !RTL_AVAILABLE {
+        assert!(
+            std::env::var("NEUROFUSE_REQUIRE_VERILATOR").map_or(true, |v| v != "1"),
+            "NEUROFUSE_REQUIRE_VERILATOR=1 but the RTL was not built"
+        );
+        eprintln!("{RTL_SKIPPED}");
+    }
+    RTL_AVAILABLE
+}
+
 /// What one time step produced on a core.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct StepOutput {
