@@ -37,7 +37,7 @@ pub const UNIT_CHIP: u32 = 15;
 pub const CHIP_IDENTITY: u32 = 0;
 /// Write anything: run one tick.
 pub const CHIP_RUN: u32 = 1;
-/// Bit 0 tick running, bit 1 network idle, bit 2 an emission queue overflowed (sticky),
+/// Bit 0 tick running (or the chip held in reset), bit 1 network idle, bit 2 an emission queue overflowed (sticky),
 /// bit 3 a packet left the mesh's edge (sticky), bit 16 a core's output-spike queue was full
 /// and dropped a spike (sticky: the host did not read the spikes out). Writing 1s clears
 /// those sticky bits ([`STATUS_STICKY`]); loading an image does so first.
@@ -54,9 +54,16 @@ pub const CHIP_SHIFT: u32 = 8;
 /// Fault injection, to prove the co-simulation catches and locates a fault: bit 0 on,
 /// bits [15:8] the core whose deliveries then have their lowest bit flipped. Off after reset.
 pub const CHIP_FAULT: u32 = 12;
-/// "NFC" and version 3 (version 2: output spikes readable over the bus; version 3: the
-/// status register's sticky bits clear on a write).
-pub const CHIP_IDENTITY_VALUE: u32 = 0x4E46_4303;
+/// Write 1 (bit 0): reset the chip as its reset pin does, starting one clock after the
+/// write lands and held for `chip_top::reset_clocks` clocks (status bit 0 reads busy
+/// meanwhile). Every register, controller, queue and FIFO clears (a running tick stops,
+/// packets in flight are dropped); memories keep their contents, but the registers an image
+/// sets (the cores' parameters, the weight shifts) are cleared too, so an image is loaded
+/// after it. [`crate::host::load`] does this first.
+pub const CHIP_RESET: u32 = 13;
+/// "NFC" and version 4 (version 2: output spikes readable over the bus; version 3: the
+/// status register's sticky bits clear on a write; version 4: the reset register).
+pub const CHIP_IDENTITY_VALUE: u32 = 0x4E46_4304;
 
 pub const STATUS_BUSY: u32 = 1;
 pub const STATUS_IDLE: u32 = 2;

@@ -52,14 +52,24 @@ pub fn chip_verilog(config: &ChipConfig) -> Result<String, String> {
     )
     .unwrap();
     writeln!(w, "    output wire [{last}:0] spike_valid;\n    output wire [{}:0] spike_neuron;\n    output wire tick_busy;", 10 * n - 1).unwrap();
-    w.push_str(
+    let reset_clocks = reset_clocks(config.router.fifo_depth);
+    write!(
+        w,
         "    // The host bus and reset enter through registers: one clock of latency, and no logic
     // of the chip depends on a top-level input directly (which makes the verilated model
     // evaluate all of it on every input change).
     reg chip_reset, bus_write, bus_read;
     reg [31:0] bus_address, bus_write_data;
+    // A write of 1 to the reset register (`chip_map::CHIP_RESET`) resets the chip as the
+    // reset pin does: a host recovers a hung or interrupted chip without touching the
+    // board. The bus registers are not reset, so the host keeps its bus. Either reset is
+    // held for {reset_clocks} clocks, long enough for the routers to drain full FIFOs.
+    wire soft_reset = bus_write && bus_address[27:24] == 4'd15 && bus_address[15:0] == 16'd13 && bus_write_data[0];
+    reg [11:0] reset_clocks_left;
     always @(posedge clock) begin
-        chip_reset <= reset;
+        if (reset || soft_reset) reset_clocks_left <= 12'd{reset_clocks};
+        else if (reset_clocks_left != 12'd0) reset_clocks_left <= reset_clocks_left - 12'd1;
+        chip_reset <= reset || soft_reset || reset_clocks_left != 12'd0;
         bus_write <= host_write && !reset;
         bus_read <= host_read && !reset;
         bus_address <= host_address;
@@ -85,8 +95,9 @@ pub fn chip_verilog(config: &ChipConfig) -> Result<String, String> {
     reg [31:0] chip_read_data;
     wire core_start, delivery_enable, network_idle, mesh_idle, edge_error;
     wire [31:0] last_tick_cycles, ticks;
-",
-    );
+"
+    )
+    .unwrap();
     writeln!(w, "    wire [{last}:0] core_busy, core_read_valid, emission_idle, emission_overflow, delivery_idle;").unwrap();
     writeln!(w, "    reg [{last}:0] spikes_lost, spike_read_valid;").unwrap();
     writeln!(
@@ -111,7 +122,7 @@ pub fn chip_verilog(config: &ChipConfig) -> Result<String, String> {
         chip_read_valid <= bus_read && unit == 4'd15;
         case (local_address)
             16'd0: chip_read_data <= 32'h{CHIP_IDENTITY_VALUE:08x};
-            16'd2: chip_read_data <= {{15'd0, |spikes_lost, 12'd0, edge_error_seen, overflow_seen, network_idle, tick_busy}};
+            16'd2: chip_read_data <= {{15'd0, |spikes_lost, 12'd0, edge_error_seen, overflow_seen, network_idle && !chip_reset, tick_busy || chip_reset}};
             16'd3: chip_read_data <= last_tick_cycles;
             16'd4: chip_read_data <= ticks;
             16'd5: chip_read_data <= 32'h{shape:08x};
@@ -212,6 +223,12 @@ pub fn chip_verilog(config: &ChipConfig) -> Result<String, String> {
     }
     writeln!(w, "endmodule // {CHIP_TOP}").unwrap();
     Ok(v)
+}
+
+/// Clocks a reset (the pin's or the bus's) is held: a full router FIFO drains one packet
+/// per clock, and its last read takes a few more clocks to settle.
+pub fn reset_clocks(fifo_depth: u32) -> u32 {
+    fifo_depth + 4
 }
 
 /// Core `k`'s output spikes, queued for the host: a read of unit 6 (`chip_map::UNIT_SPIKES`)

@@ -75,6 +75,9 @@ pub fn load(
         ));
     }
     let load = chip_map::load(image)?;
+    // Whatever the chip was doing (a tick a killed host left running, packets in flight),
+    // the image goes into a chip that does nothing.
+    reset(bus)?;
     let total = load.writes.len();
     let mut done = 0;
     progress(0, total);
@@ -88,6 +91,23 @@ pub fn load(
     }
     progress(total, total);
     Ok(load)
+}
+
+/// Resets the chip over the bus (`chip_map::CHIP_RESET`) and checks that it came back
+/// idle: no tick running, the network empty, no error bit set.
+pub fn reset(bus: &mut dyn HostBus) -> Result<(), String> {
+    bus.write(address(UNIT_CHIP, 0, chip_map::CHIP_RESET), 1)?;
+    // The status reads busy while the reset is held; the bus's registers make even a read
+    // right behind the write see the reset already.
+    let status = wait(bus, |s| s & chip_map::STATUS_BUSY == 0, "the reset")?;
+    let ticks = chip_register(bus, chip_map::CHIP_TICKS)?;
+    if status != chip_map::STATUS_IDLE || ticks != 0 {
+        return Err(format!(
+            "the chip did not reset: status {status:#x} (expected {:#x}: idle, no tick, no error) and {ticks} ticks counted",
+            chip_map::STATUS_IDLE
+        ));
+    }
+    Ok(())
 }
 
 /// Runs one tick, reads its spikes out of every core's queue, then injects `inputs` and

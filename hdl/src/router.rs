@@ -198,10 +198,22 @@ impl<const A: usize, const A1: usize> Logic for SpikeRouter<A, A1> {
                 }
             }
         }
+        // rust-hdl's FIFOs have no reset: a reset drains them instead, one packet per clock,
+        // writing nothing and sending nothing out meanwhile (`chip_top` holds its reset long
+        // enough to empty a full FIFO). `*_in_ready` stays a function of registers only:
+        // every sender is in the same reset and offers nothing.
         if self.reset.val() {
             for p in 0..5 {
                 self.pointer[p].d.next = 0.into();
+                self.fifos[p].read.next = !self.fifos[p].empty.val();
+                self.fifos[p].write.next = false;
+                self.out_valid[p].next = false;
             }
+            self.local_out_valid.next = false;
+            self.north_out_valid.next = false;
+            self.east_out_valid.next = false;
+            self.south_out_valid.next = false;
+            self.west_out_valid.next = false;
         }
     }
 }
@@ -344,6 +356,56 @@ mod tests {
             ep.done(x)
         });
         sim.run(Box::new(uut), 1_000_000_000).unwrap();
+    }
+
+    /// A reset held for `chip_top::reset_clocks` clocks empties full FIFOs (rust-hdl's FIFOs
+    /// have no reset): nothing enters or leaves meanwhile, and the node is idle after it.
+    #[test]
+    fn a_reset_drains_full_fifos_and_moves_nothing() {
+        let mut uut = Node::default();
+        uut.connect_all();
+        let mut sim = simple_sim!(Node, clock, 100_000_000, ep, {
+            let mut x = ep.init()?;
+            x.x.next = 1.into();
+            x.y.next = 1.into();
+            // Every input offers packets for the local output, which takes none: the FIFOs fill.
+            for p in 0..PORTS {
+                set_input(&mut x, p, true, packet(1, 1, p as u32));
+                set_out_ready(&mut x, p, false);
+            }
+            for _ in 0..12 {
+                wait_clock_cycle!(ep, clock, x);
+            }
+            for p in 0..PORTS {
+                sim_assert!(ep, !in_ready(&x, p), x);
+            }
+            // The inputs keep offering and the outputs are ready through the reset: nothing
+            // may enter or leave.
+            for p in 0..PORTS {
+                set_out_ready(&mut x, p, true);
+            }
+            x.reset.next = true;
+            for _ in 0..crate::chip_top::reset_clocks(4) {
+                wait_clock_cycle!(ep, clock, x);
+                for p in 0..PORTS {
+                    sim_assert!(ep, output(&x, p).is_none(), x);
+                }
+            }
+            x.reset.next = false;
+            for p in 0..PORTS {
+                set_input(&mut x, p, false, 0);
+            }
+            wait_clock_cycle!(ep, clock, x);
+            sim_assert!(ep, x.idle.val(), x);
+            for _ in 0..10 {
+                for p in 0..PORTS {
+                    sim_assert!(ep, output(&x, p).is_none(), x);
+                }
+                wait_clock_cycle!(ep, clock, x);
+            }
+            ep.done(x)
+        });
+        sim.run(Box::new(uut), 100_000_000).unwrap();
     }
 
     #[test]

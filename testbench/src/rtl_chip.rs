@@ -50,6 +50,12 @@ impl RtlChip {
         chip.clock();
         chip.model.set_reset(0);
         chip.model.eval();
+        // The chip holds its reset a few more clocks (its routers drain their FIFOs).
+        let mut reads = 0;
+        while chip.status() & chip_map::STATUS_BUSY != 0 {
+            reads += 1;
+            assert!(reads < 10_000, "the chip never came out of reset");
+        }
         let (width, height, _) = chip.shape();
         chip.cores = width * height;
         chip

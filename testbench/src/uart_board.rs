@@ -82,6 +82,14 @@ impl UartBoard {
         }
         board.model.set_reset(0);
         board.model.eval();
+        // The chip holds its reset a few more clocks (its routers drain their FIFOs).
+        let fifo_depth = chip::ChipConfig::builtin("small")
+            .expect("the built-in small chip")
+            .router
+            .fifo_depth;
+        for _ in 0..hdl::chip_top::reset_clocks(fifo_depth) + 2 {
+            board.clock();
+        }
         board
     }
 
