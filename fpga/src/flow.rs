@@ -98,7 +98,7 @@ pub fn clocks_per_bit(board: &Board, baud: u32) -> Result<u32, String> {
     let error = (f64::from(cpb) - exact).abs() / exact;
     // At 8 or more clocks per bit, a sample lands within an eighth of a bit of the middle;
     // a 2 % rate error adds a fifth of a bit by the stop bit.
-    if cpb < MIN_CLOCKS_PER_BIT || cpb > 65_535 || error > 0.02 {
+    if !(MIN_CLOCKS_PER_BIT..=65_535).contains(&cpb) || error > 0.02 {
         return Err(format!(
             "--baud {baud}: the {} MHz clock of {} gives {exact:.2} clocks per bit; a board's bridge needs {MIN_CLOCKS_PER_BIT} to 65,535, within 2 %",
             board.clock_mhz, board.name

@@ -59,6 +59,21 @@ fn random_networks_run_bit_exact_on_the_rtl_chip() {
     }
 }
 
+/// Half of all synapses onto 3 neurons, 64 inputs with 40 targets each.
+#[cfg(has_verilator)]
+fn hot_spots(seed: u64) -> RandomNetwork {
+    RandomNetwork {
+        neurons: 600,
+        fanout: 30,
+        hot_fraction: 0.5,
+        hot_spots: 3,
+        inputs: 64,
+        input_fanout: 40,
+        seed,
+        ..RandomNetwork::default()
+    }
+}
+
 /// Hot spots: most synapses target a few neurons, so the delivery units of the cores holding
 /// them take most of the traffic, their router ports back up into the mesh, and the ticks are
 /// delivery-bound.
@@ -68,16 +83,7 @@ fn hot_spots_that_back_up_the_router_lose_nothing() {
     eprintln!("{}", testbench::RTL_SKIPPED);
     #[cfg(has_verilator)]
     for seed in [4, 5] {
-        let spec = RandomNetwork {
-            neurons: 600,
-            fanout: 30,
-            hot_fraction: 0.5,
-            hot_spots: 3,
-            inputs: 64,
-            input_fanout: 40,
-            seed,
-            ..RandomNetwork::default()
-        };
+        let spec = hot_spots(seed);
         let report = run(spec, 300, 20000.0);
         let max = *report.cycles.iter().max().unwrap();
         // A step of about 150 neurons (at most 158 with the partitioner's 5 % imbalance) is
@@ -244,16 +250,7 @@ fn a_reset_over_the_bus_stops_a_tick_and_leaves_nothing_in_flight() {
     {
         use hdl::chip_map::{self, address, UNIT_CHIP};
         // A hot spot keeps the mesh full for most of a tick.
-        let spec = RandomNetwork {
-            neurons: 600,
-            fanout: 30,
-            hot_fraction: 0.5,
-            hot_spots: 3,
-            inputs: 64,
-            input_fanout: 40,
-            seed: 6,
-            ..RandomNetwork::default()
-        };
+        let spec = hot_spots(6);
         let image = image(&spec);
         let ticks = 120;
         let stimulus =
