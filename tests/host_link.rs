@@ -190,6 +190,18 @@ fn the_rtl_board_exposes_its_host_bus_and_probes_like_the_model() {
             other => panic!("{other:?}"),
         }
         assert_eq!(on_rtl.status().await.unwrap(), ("rtl".into(), true, 40));
+        // A reset over the bus clears what the image set: the board then has nothing loaded
+        // and refuses to run, until the next load.
+        let reset = hdl::chip_map::address(hdl::chip_map::UNIT_CHIP, 0, hdl::chip_map::CHIP_RESET);
+        on_rtl.write_word(reset, 1).await.unwrap();
+        assert_eq!(on_rtl.status().await.unwrap(), ("rtl".into(), false, 0));
+        let refused = format!("{:?}", on_rtl.run(&inputs).await.unwrap_err());
+        assert!(refused.contains("no image loaded"), "{refused}");
+        on_rtl.load(&image).await.unwrap();
+        let (again, _) = on_rtl.run(&inputs).await.unwrap();
+        on_model.load(&image).await.unwrap();
+        let (fresh, _) = on_model.run(&inputs).await.unwrap();
+        assert_eq!(again, fresh, "the reloaded board runs like a fresh model");
     });
 }
 

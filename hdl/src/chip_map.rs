@@ -13,8 +13,9 @@
 //! | 5 | inject: send source `local` (an input spike) | source |
 //! | 15 | chip registers (`core` ignored) | `CHIP_*` |
 //!
-//! Writes to units 0-5 are ignored while a tick runs (`CHIP_STATUS` bit 0); reads of a core
-//! answer only between ticks. Units 1-4 are write-only.
+//! A host writes units 0-5 only while `CHIP_STATUS` bit 0 reads clear: while a tick runs
+//! the writes are ignored, and while the chip is held in reset a register write is lost.
+//! Reads of a core answer only between ticks. Units 1-4 are write-only.
 
 use chip::ChipImage;
 use sim::ChipModel;
@@ -55,8 +56,8 @@ pub const CHIP_SHIFT: u32 = 8;
 /// bits [15:8] the core whose deliveries then have their lowest bit flipped. Off after reset.
 pub const CHIP_FAULT: u32 = 12;
 /// Write 1 (bit 0): reset the chip as its reset pin does, starting one clock after the
-/// write lands and held for `chip_top::reset_clocks` clocks (status bit 0 reads busy
-/// meanwhile). Every register, controller, queue and FIFO clears (a running tick stops,
+/// write lands and held for at least `chip_top::reset_clocks` clocks (status bit 0 reads
+/// busy meanwhile). Every register, controller, queue and FIFO clears (a running tick stops,
 /// packets in flight are dropped); memories keep their contents, but the registers an image
 /// sets (the cores' parameters, the weight shifts) are cleared too, so an image is loaded
 /// after it. [`crate::host::load`] does this first.

@@ -225,8 +225,9 @@ pub fn chip_verilog(config: &ChipConfig) -> Result<String, String> {
     Ok(v)
 }
 
-/// Clocks a reset (the pin's or the bus's) is held: a full router FIFO drains one packet
-/// per clock, and its last read takes a few more clocks to settle.
+/// Clocks a reset is held at least, counted from the pin's release or the bus write: a full
+/// router FIFO drains one packet per clock, and its write address reaches the read side a
+/// clock late.
 pub fn reset_clocks(fifo_depth: u32) -> u32 {
     fifo_depth + 4
 }

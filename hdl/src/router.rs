@@ -9,7 +9,8 @@
 //! Up to five packets cross the node per clock. X-then-Y routing on a mesh cannot deadlock.
 //!
 //! Timing: `*_ready` depends only on registers, and `*_out_valid`/`*_out_data` only on
-//! registers, so chaining nodes makes no combinational loop.
+//! registers and `reset` (a register in the chip), so chaining nodes makes no combinational
+//! loop.
 
 use rust_hdl::prelude::*;
 

@@ -89,6 +89,12 @@ impl Engine for RtlBoard {
 
     fn write_word(&mut self, address: u32, data: u32) -> Result<(), Unsupported> {
         self.chip.write(address, data);
+        // A reset clears the registers the image set: what was loaded no longer runs.
+        let reset = hdl::chip_map::address(hdl::chip_map::UNIT_CHIP, 0, hdl::chip_map::CHIP_RESET);
+        if address == reset && data & 1 == 1 {
+            self.image = None;
+            self.ticks = 0;
+        }
         Ok(())
     }
 

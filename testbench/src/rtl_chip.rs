@@ -30,6 +30,8 @@ pub struct RtlChip {
     tracing: bool,
     cores: u32,
     loaded: Option<ChipLoad>,
+    /// The fault [`RtlChip::set_fault`] asked for, put back after the reset of every load.
+    fault: Option<u32>,
 }
 
 impl RtlChip {
@@ -41,6 +43,7 @@ impl RtlChip {
             tracing: false,
             cores: 0,
             loaded: None,
+            fault: None,
         };
         chip.model.set_clock(0);
         chip.model.eval();
@@ -131,8 +134,9 @@ impl RtlChip {
         self.chip_register(chip_map::CHIP_STATUS)
     }
 
-    /// Loads `image` over the host bus, or says why this chip cannot hold it (nothing is
-    /// written then).
+    /// Resets the chip over the bus (as `hdl::host::load` does), then loads `image`, or says
+    /// why this chip cannot hold it (nothing is written then). A fault set with
+    /// [`RtlChip::set_fault`] stays set.
     pub fn load(&mut self, image: &ChipImage) -> Result<(), String> {
         let (width, height, fifo) = self.shape();
         let c = &image.config;
@@ -143,6 +147,9 @@ impl RtlChip {
             ));
         }
         let load = chip_map::load(image)?;
+        self.loaded = None;
+        hdl::host::reset(self)?;
+        self.write_fault();
         for w in &load.writes {
             self.write(w.address, w.data);
         }
@@ -240,9 +247,14 @@ impl RtlChip {
                 self.cores - 1
             ));
         }
-        let word = core.map_or(0, |k| 1 | k << 8);
-        self.write(address(UNIT_CHIP, 0, chip_map::CHIP_FAULT), word);
+        self.fault = core;
+        self.write_fault();
         Ok(())
+    }
+
+    fn write_fault(&mut self) {
+        let word = self.fault.map_or(0, |k| 1 | k << 8);
+        self.write(address(UNIT_CHIP, 0, chip_map::CHIP_FAULT), word);
     }
 
     fn core_read(&mut self, core: u32, local: u32) -> Result<u32, String> {

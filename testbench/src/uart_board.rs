@@ -83,12 +83,14 @@ impl UartBoard {
         board.model.set_reset(0);
         board.model.eval();
         // The chip holds its reset a few more clocks (its routers drain their FIFOs).
-        let fifo_depth = chip::ChipConfig::builtin("small")
-            .expect("the built-in small chip")
-            .router
-            .fifo_depth;
-        for _ in 0..hdl::chip_top::reset_clocks(fifo_depth) + 2 {
-            board.clock();
+        let status =
+            hdl::chip_map::address(hdl::chip_map::UNIT_CHIP, 0, hdl::chip_map::CHIP_STATUS);
+        let mut reads = 0;
+        while board.direct().read(status).ok().flatten().unwrap_or(1) & hdl::chip_map::STATUS_BUSY
+            != 0
+        {
+            reads += 1;
+            assert!(reads < 10_000, "the chip never came out of reset");
         }
         board
     }
