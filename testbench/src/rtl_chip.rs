@@ -47,21 +47,28 @@ impl RtlChip {
         };
         chip.model.set_clock(0);
         chip.model.eval();
-        // Reset enters through a register: two clocks.
-        chip.model.set_reset(1);
-        chip.clock();
-        chip.clock();
-        chip.model.set_reset(0);
-        chip.model.eval();
-        // The chip holds its reset a few more clocks (its routers drain their FIFOs).
-        let mut reads = 0;
-        while chip.status() & chip_map::STATUS_BUSY != 0 {
-            reads += 1;
-            assert!(reads < 10_000, "the chip never came out of reset");
-        }
+        chip.reset_pin();
         let (width, height, _) = chip.shape();
         chip.cores = width * height;
         chip
+    }
+
+    /// Pulses the chip's reset pin (as a board's button does) and waits until the chip is
+    /// out of reset. What was loaded is gone: load again after it.
+    pub fn reset_pin(&mut self) {
+        // Reset enters through a register: two clocks.
+        self.model.set_reset(1);
+        self.clock();
+        self.clock();
+        self.model.set_reset(0);
+        self.model.eval();
+        self.loaded = None;
+        // The chip holds its reset a few more clocks (its routers drain their FIFOs).
+        let mut reads = 0;
+        while self.status() & chip_map::STATUS_BUSY != 0 {
+            reads += 1;
+            assert!(reads < 10_000, "the chip never came out of reset");
+        }
     }
 
     /// Writes every signal of the chip to `path` as VCD from now on (one time unit is half a

@@ -238,12 +238,13 @@ fn output_spikes_queue_for_the_host_and_a_full_queue_is_reported() {
     }
 }
 
-/// A reset over the bus (`chip_map::CHIP_RESET`) in the middle of a tick with packets in
-/// flight stops the tick and empties the chip: afterwards it reports idle with no tick
-/// counted, its output-spike queues are empty, and the image loaded again runs bit for bit
-/// like a fresh `sim` (a packet left in a FIFO or queue would be delivered and diverge).
+/// A reset in the middle of a tick with packets in flight, by the bus
+/// (`chip_map::CHIP_RESET`) or by the pin, stops the tick and empties the chip: afterwards
+/// it reports idle with no tick counted and its output-spike queues are empty (a packet left
+/// in a router FIFO keeps the network busy), and the image loaded again runs bit for bit like
+/// a fresh `sim`.
 #[test]
-fn a_reset_over_the_bus_stops_a_tick_and_leaves_nothing_in_flight() {
+fn a_reset_by_bus_or_pin_stops_a_tick_and_leaves_nothing_in_flight() {
     #[cfg(not(has_verilator))]
     eprintln!("{}", testbench::RTL_SKIPPED);
     #[cfg(has_verilator)]
@@ -256,45 +257,61 @@ fn a_reset_over_the_bus_stops_a_tick_and_leaves_nothing_in_flight() {
         let stimulus =
             Stimulus::poisson(spec.inputs, 20_000.0, ticks, image.config.timing.dt_ms, 6);
         let inputs: Vec<Vec<u32>> = (0..ticks).map(|t| stimulus.at(t).to_vec()).collect();
-        let mut rtl = testbench::RtlChip::new();
-        rtl.load(&image).unwrap();
-        let mut interrupted = None;
-        for (t, i) in inputs.iter().enumerate().take(60) {
-            rtl.tick(i).unwrap();
-            // Start the next tick and catch it with the mesh backed up: an emission unit
-            // waiting on a full router port (stalls counted) while the tick runs.
-            rtl.write(address(UNIT_CHIP, 0, chip_map::CHIP_RUN), 1);
-            for _ in 0..2000 {
-                let status = rtl.status();
-                let stalls = rtl
-                    .read(address(UNIT_CHIP, 0, chip_map::CHIP_STALLS))
-                    .unwrap();
-                if status & chip_map::STATUS_BUSY != 0 && stalls > 0 {
-                    interrupted = Some(t);
+        for by_pin in [false, true] {
+            let how = if by_pin { "the pin" } else { "the bus" };
+            let mut rtl = testbench::RtlChip::new();
+            rtl.load(&image).unwrap();
+            let mut interrupted = None;
+            for (t, i) in inputs.iter().enumerate().take(60) {
+                rtl.tick(i).unwrap();
+                // Start the next tick and catch it with the mesh backed up: an emission unit
+                // waiting on a full router port (stalls counted) while the tick runs.
+                rtl.write(address(UNIT_CHIP, 0, chip_map::CHIP_RUN), 1);
+                for _ in 0..2000 {
+                    let status = rtl.status();
+                    let stalls = rtl
+                        .read(address(UNIT_CHIP, 0, chip_map::CHIP_STALLS))
+                        .unwrap();
+                    if status & chip_map::STATUS_BUSY != 0 && stalls > 0 {
+                        interrupted = Some(t);
+                        break;
+                    }
+                }
+                if interrupted.is_some() {
                     break;
                 }
+                while rtl.status() & chip_map::STATUS_BUSY != 0 {}
+                for core in 0..4 {
+                    rtl.read_spikes(core).unwrap();
+                }
             }
-            if interrupted.is_some() {
-                break;
+            let t = interrupted.expect("no tick ever had packets in flight");
+            if by_pin {
+                rtl.reset_pin();
+                let ticks_counted = rtl
+                    .read(address(UNIT_CHIP, 0, chip_map::CHIP_TICKS))
+                    .unwrap();
+                assert_eq!(
+                    (rtl.status(), ticks_counted),
+                    (chip_map::STATUS_IDLE, 0),
+                    "status and ticks after the pin reset"
+                );
+            } else {
+                hdl::host::reset(&mut rtl).unwrap();
             }
-            while rtl.status() & chip_map::STATUS_BUSY != 0 {}
             for core in 0..4 {
-                rtl.read_spikes(core).unwrap();
+                assert!(
+                    rtl.read_spikes(core).unwrap().is_empty(),
+                    "core {core}'s spike queue survived the reset by {how}"
+                );
             }
+            eprintln!("reset by {how} during tick {}, the mesh backed up", t + 1);
+            let report =
+                testbench::chip_cosim::cosim(&mut rtl, &image, &inputs, 20, |_| {}).unwrap();
+            if let Some(d) = &report.divergence {
+                panic!("after the reset by {how}, RTL and sim diverge at {d}");
+            }
+            assert!(report.spikes > 0);
         }
-        let t = interrupted.expect("no tick ever had packets in flight");
-        hdl::host::reset(&mut rtl).unwrap();
-        for core in 0..4 {
-            assert!(
-                rtl.read_spikes(core).unwrap().is_empty(),
-                "core {core}'s spike queue survived the reset"
-            );
-        }
-        eprintln!("reset during tick {}, the mesh backed up", t + 1);
-        let report = testbench::chip_cosim::cosim(&mut rtl, &image, &inputs, 20, |_| {}).unwrap();
-        if let Some(d) = &report.divergence {
-            panic!("after the reset, RTL and sim diverge at {d}");
-        }
-        assert!(report.spikes > 0);
     }
 }
