@@ -97,9 +97,8 @@ pub fn load(
 /// idle: no tick running, the network empty, no error bit set.
 pub fn reset(bus: &mut dyn HostBus) -> Result<(), String> {
     bus.write(address(UNIT_CHIP, 0, chip_map::CHIP_RESET), 1)?;
-    // The status reads busy while the reset is held; the bus's registers make even a read
-    // right behind the write see the reset already.
-    let status = wait(bus, |s| s & chip_map::STATUS_BUSY == 0, "the reset")?;
+    // The bus's registers make even a read right behind the write see the reset already.
+    let status = wait_out_of_reset(bus)?;
     let ticks = chip_register(bus, chip_map::CHIP_TICKS)?;
     if status != chip_map::STATUS_IDLE || ticks != 0 {
         return Err(format!(
@@ -108,6 +107,12 @@ pub fn reset(bus: &mut dyn HostBus) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// Waits while the chip is held in reset (after the pin's or the bus's: status bit 0 reads
+/// busy meanwhile, as it does while a tick runs); returns the first status that reads clear.
+pub fn wait_out_of_reset(bus: &mut dyn HostBus) -> Result<u32, String> {
+    wait(bus, |s| s & chip_map::STATUS_BUSY == 0, "the reset")
 }
 
 /// Runs one tick, reads its spikes out of every core's queue, then injects `inputs` and

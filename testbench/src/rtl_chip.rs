@@ -64,11 +64,7 @@ impl RtlChip {
         self.model.eval();
         self.loaded = None;
         // The chip holds its reset a few more clocks (its routers drain their FIFOs).
-        let mut reads = 0;
-        while self.status() & chip_map::STATUS_BUSY != 0 {
-            reads += 1;
-            assert!(reads < 10_000, "the chip never came out of reset");
-        }
+        hdl::host::wait_out_of_reset(self).expect("the chip comes out of reset");
     }
 
     /// Writes every signal of the chip to `path` as VCD from now on (one time unit is half a

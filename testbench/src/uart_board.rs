@@ -83,15 +83,7 @@ impl UartBoard {
         board.model.set_reset(0);
         board.model.eval();
         // The chip holds its reset a few more clocks (its routers drain their FIFOs).
-        let status =
-            hdl::chip_map::address(hdl::chip_map::UNIT_CHIP, 0, hdl::chip_map::CHIP_STATUS);
-        let mut reads = 0;
-        while board.direct().read(status).ok().flatten().unwrap_or(1) & hdl::chip_map::STATUS_BUSY
-            != 0
-        {
-            reads += 1;
-            assert!(reads < 10_000, "the chip never came out of reset");
-        }
+        hdl::host::wait_out_of_reset(&mut board.direct()).expect("the chip comes out of reset");
         board
     }
 
