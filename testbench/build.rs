@@ -3,6 +3,9 @@
 //! they were skipped. With NEUROFUSE_REQUIRE_VERILATOR=1 (CI) a missing Verilator is a build
 //! error.
 
+/// The verilated compact core holds 2^COMPACT_NEURON_BITS neurons (published to the crate
+/// as `testbench::rtl_core::COMPACT_NEURON_BITS`).
+const COMPACT_NEURON_BITS: u32 = 6;
 /// Must equal `testbench::uart_board::CLOCKS_PER_BIT`.
 const BRIDGE_CLOCKS_PER_BIT: u32 = 4;
 
@@ -24,6 +27,23 @@ fn main() {
         &[exported.waivers.as_path(), exported.verilog.as_path()],
     )
     .trace(true);
+    // The compact core.
+    std::fs::write(
+        std::path::Path::new(&std::env::var("OUT_DIR").unwrap()).join("compact_neuron_bits.rs"),
+        format!("pub const COMPACT_NEURON_BITS: u32 = {COMPACT_NEURON_BITS};\n"),
+    )
+    .expect("write the compact core's capacity");
+    let compact_file = out.join(format!("{}.v", hdl::compact_core::COMPACT_CORE_TOP));
+    std::fs::write(
+        &compact_file,
+        hdl::compact_core::compact_core_verilog(COMPACT_NEURON_BITS).expect("a valid capacity"),
+    )
+    .expect("write the compact core's Verilog");
+    let compact = vlbuild::Model::new(
+        hdl::compact_core::COMPACT_CORE_TOP,
+        &[compact_file.as_path()],
+    )
+    .trace(true);
     let mut chip_files = vec![exported.waivers.as_path()];
     chip_files.extend(exported.chip.iter().map(|p| p.as_path()));
     let chip = vlbuild::Model::new(hdl::chip_top::CHIP_TOP, &chip_files).trace(true);
@@ -39,5 +59,5 @@ fn main() {
     let mut board_files = chip_files.clone();
     board_files.extend([bridge.as_path(), sim_top.as_path()]);
     let board = vlbuild::Model::new(fpga::board::SIM_TOP, &board_files);
-    vlbuild::build(&verilator, &[core, chip, board]);
+    vlbuild::build(&verilator, &[core, compact, chip, board]);
 }

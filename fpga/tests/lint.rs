@@ -112,3 +112,20 @@ fn check_lint_only(dir: &Path, top: &str, files: &[&str]) {
         String::from_utf8_lossy(&lint.stderr)
     );
 }
+
+#[test]
+fn the_compact_core_is_lint_clean_at_every_capacity_end() {
+    if !tools() {
+        return;
+    }
+    let dir = tempfile::TempDir::new().unwrap();
+    let d = dir.path();
+    for bits in [1, 6, 10] {
+        std::fs::write(
+            d.join("compact.v"),
+            hdl::compact_core::compact_core_verilog(bits).unwrap(),
+        )
+        .unwrap();
+        check(d, hdl::compact_core::COMPACT_CORE_TOP, &["compact.v"]);
+    }
+}

@@ -13,6 +13,7 @@ pub mod bits;
 pub mod channel_current;
 pub mod chip_map;
 pub mod chip_top;
+pub mod compact_core;
 pub mod controller;
 pub mod core;
 pub mod delay;

@@ -47,6 +47,56 @@ const NAMES: [&str; REGISTER_COUNT as usize] = [
 const _: () = assert!(map::REG_IDENTITY == 16 && map::REG_RECEPTOR_KIND == 17);
 const _: () = assert!(map::REG_RECEPTOR_REVERSAL == 21 && map::REG_RECEPTOR_DECAY == 25);
 
+/// The register file's Verilog body over the ports `clock`, `reset`, `address`, `write`,
+/// `write_data`, `read_data` and one output per register (named as [`register_ports`]
+/// lists them); shared by the pipelined core's block and the compact core's module.
+pub(crate) fn register_file_body() -> String {
+    let mut reset = String::new();
+    let mut writes = String::new();
+    let mut reads = String::new();
+    for (i, (name, width)) in NAMES.iter().zip(WIDTHS).enumerate() {
+        if width == 0 {
+            continue;
+        }
+        reset.push_str(&format!("        {name} <= {width}'d0;\n"));
+        writes.push_str(&format!(
+            "            5'd{i}: {name} <= write_data[{}:0];\n",
+            width - 1
+        ));
+        let pad = 32 - width;
+        reads.push_str(&format!(
+            "        5'd{i}: read_data <= {{{pad}'d0, {name}}};\n"
+        ));
+    }
+    let identity = map::REG_IDENTITY;
+    format!(
+        "\
+// Registers are at most 20 bits wide.
+wire unused_bits = &{{1'b0, write_data[31:20]}};
+always @(posedge clock) begin
+    case (address)
+{reads}        5'd{identity}: read_data <= 32'h{IDENTITY:08x};
+        default: read_data <= 32'd0;
+    endcase
+    if (reset) begin
+{reset}    end else if (write) begin
+        case (address)
+{writes}            default: ;
+        endcase
+    end
+end"
+    )
+}
+
+/// (name, width) of every writable register, in register order.
+pub(crate) fn register_ports() -> impl Iterator<Item = (&'static str, u32)> {
+    NAMES
+        .iter()
+        .copied()
+        .zip(WIDTHS)
+        .filter(|&(_, width)| width > 0)
+}
+
 #[derive(LogicBlock, Default)]
 pub struct ParameterRegisters {
     pub clock: Signal<In, Clock>,
@@ -174,41 +224,7 @@ impl Logic for ParameterRegisters {
     }
 
     fn hdl(&self) -> Verilog {
-        let mut reset = String::new();
-        let mut writes = String::new();
-        let mut reads = String::new();
-        for (i, (name, width)) in NAMES.iter().zip(WIDTHS).enumerate() {
-            if width == 0 {
-                continue;
-            }
-            reset.push_str(&format!("        {name} <= {width}'d0;\n"));
-            writes.push_str(&format!(
-                "            5'd{i}: {name} <= write_data[{}:0];\n",
-                width - 1
-            ));
-            let pad = 32 - width;
-            reads.push_str(&format!(
-                "        5'd{i}: read_data <= {{{pad}'d0, {name}}};\n"
-            ));
-        }
-        let identity = map::REG_IDENTITY;
-        Verilog::Custom(format!(
-            "\
-// Registers are at most 20 bits wide.
-wire unused_bits = &{{1'b0, write_data[31:20]}};
-always @(posedge clock) begin
-    case (address)
-{reads}        5'd{identity}: read_data <= 32'h{IDENTITY:08x};
-        default: read_data <= 32'd0;
-    endcase
-    if (reset) begin
-{reset}    end else if (write) begin
-        case (address)
-{writes}            default: ;
-        endcase
-    end
-end"
-        ))
+        Verilog::Custom(register_file_body())
     }
 
     fn timing(&self) -> Vec<TimingInfo> {

@@ -20,7 +20,7 @@ pub mod toggles;
 #[cfg(has_verilator)]
 pub use rtl_chip::RtlChip;
 #[cfg(has_verilator)]
-pub use rtl_core::RtlCore;
+pub use rtl_core::{RtlCompactCore, RtlCore};
 #[cfg(has_verilator)]
 pub mod uart_board;
 #[cfg(has_verilator)]

@@ -1,4 +1,6 @@
-//! The verilated neuron core and its host-port driver.
+//! The verilated neuron cores and their host-port driver: the pipelined core
+//! (`hdl::NeuronCore`) and the compact core (`hdl::compact_core`) have the same ports, so
+//! one driver serves both ([`RtlCore`], [`RtlCompactCore`]).
 
 use std::path::Path;
 
@@ -11,28 +13,160 @@ mod verilated {
     include!(concat!(env!("OUT_DIR"), "/vl_neuron_core.rs"));
 }
 
+mod verilated_compact {
+    include!(concat!(env!("OUT_DIR"), "/vl_compact_neuron_core.rs"));
+}
+
 /// Version of the Verilator that built the model.
 pub const VERILATOR_VERSION: &str = env!("VERILATOR_VERSION");
 
+// The compact core this build verilated holds `2^COMPACT_NEURON_BITS` neurons.
+include!(concat!(env!("OUT_DIR"), "/compact_neuron_bits.rs"));
+
+/// The ports of a verilated neuron core.
+pub trait CorePorts {
+    fn create() -> Self;
+    fn eval(&mut self);
+    fn trace_open(&mut self, path: &Path) -> std::io::Result<()>;
+    fn trace_dump(&mut self, t: u64);
+    fn trace_close(&mut self);
+    fn set_clock(&mut self, v: u8);
+    fn set_reset(&mut self, v: u8);
+    fn set_host_address(&mut self, v: u16);
+    fn set_host_write_data(&mut self, v: u32);
+    fn set_host_write(&mut self, v: u8);
+    fn set_host_read(&mut self, v: u8);
+    fn host_read_valid(&self) -> u8;
+    fn host_read_data(&self) -> u32;
+    fn set_start(&mut self, v: u8);
+    fn busy(&self) -> u8;
+    fn spike_valid(&self) -> u8;
+    fn spike_neuron(&self) -> u16;
+    fn probe_valid(&self) -> u8;
+    fn probe_v(&self) -> u32;
+    fn probe_x(&self) -> [u16; 4];
+    fn set_deliver_valid(&mut self, v: u8);
+    fn set_deliver_neuron(&mut self, v: u16);
+    fn set_deliver_receptor(&mut self, v: u8);
+    fn set_deliver_increment(&mut self, v: u32);
+}
+
+macro_rules! core_ports {
+    ($model:ty) => {
+        impl CorePorts for $model {
+            fn create() -> Self {
+                <$model>::new()
+            }
+            #[inline]
+            fn eval(&mut self) {
+                <$model>::eval(self)
+            }
+            fn trace_open(&mut self, path: &Path) -> std::io::Result<()> {
+                <$model>::trace_open(self, path)
+            }
+            fn trace_dump(&mut self, t: u64) {
+                <$model>::trace_dump(self, t)
+            }
+            fn trace_close(&mut self) {
+                <$model>::trace_close(self)
+            }
+            #[inline]
+            fn set_clock(&mut self, v: u8) {
+                <$model>::set_clock(self, v)
+            }
+            fn set_reset(&mut self, v: u8) {
+                <$model>::set_reset(self, v)
+            }
+            fn set_host_address(&mut self, v: u16) {
+                <$model>::set_host_address(self, v)
+            }
+            fn set_host_write_data(&mut self, v: u32) {
+                <$model>::set_host_write_data(self, v)
+            }
+            fn set_host_write(&mut self, v: u8) {
+                <$model>::set_host_write(self, v)
+            }
+            fn set_host_read(&mut self, v: u8) {
+                <$model>::set_host_read(self, v)
+            }
+            fn host_read_valid(&self) -> u8 {
+                <$model>::host_read_valid(self)
+            }
+            fn host_read_data(&self) -> u32 {
+                <$model>::host_read_data(self)
+            }
+            fn set_start(&mut self, v: u8) {
+                <$model>::set_start(self, v)
+            }
+            #[inline]
+            fn busy(&self) -> u8 {
+                <$model>::busy(self)
+            }
+            #[inline]
+            fn spike_valid(&self) -> u8 {
+                <$model>::spike_valid(self)
+            }
+            fn spike_neuron(&self) -> u16 {
+                <$model>::spike_neuron(self)
+            }
+            #[inline]
+            fn probe_valid(&self) -> u8 {
+                <$model>::probe_valid(self)
+            }
+            fn probe_v(&self) -> u32 {
+                <$model>::probe_v(self)
+            }
+            fn probe_x(&self) -> [u16; 4] {
+                [
+                    <$model>::probe_x0(self),
+                    <$model>::probe_x1(self),
+                    <$model>::probe_x2(self),
+                    <$model>::probe_x3(self),
+                ]
+            }
+            fn set_deliver_valid(&mut self, v: u8) {
+                <$model>::set_deliver_valid(self, v)
+            }
+            fn set_deliver_neuron(&mut self, v: u16) {
+                <$model>::set_deliver_neuron(self, v)
+            }
+            fn set_deliver_receptor(&mut self, v: u8) {
+                <$model>::set_deliver_receptor(self, v)
+            }
+            fn set_deliver_increment(&mut self, v: u32) {
+                <$model>::set_deliver_increment(self, v)
+            }
+        }
+    };
+}
+
+core_ports!(verilated::Model);
+core_ports!(verilated_compact::Model);
+
 /// A running RTL neuron core. Each clock is two evaluations (rising, then falling edge); a
 /// VCD, when open, records both.
-pub struct RtlCore {
-    model: verilated::Model,
+pub struct RtlCoreOf<M: CorePorts> {
+    model: M,
     cycles: u64,
     tracing: bool,
 }
 
-impl Default for RtlCore {
+/// The verilated pipelined core.
+pub type RtlCore = RtlCoreOf<verilated::Model>;
+/// The verilated compact core, `2^COMPACT_NEURON_BITS` neurons.
+pub type RtlCompactCore = RtlCoreOf<verilated_compact::Model>;
+
+impl<M: CorePorts> Default for RtlCoreOf<M> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl RtlCore {
+impl<M: CorePorts> RtlCoreOf<M> {
     /// A core after a reset (memories hold whatever they held: load an image).
     pub fn new() -> Self {
-        let mut core = RtlCore {
-            model: verilated::Model::new(),
+        let mut core = RtlCoreOf {
+            model: M::create(),
             cycles: 0,
             tracing: false,
         };
@@ -164,7 +298,7 @@ impl RtlCore {
         let m = &self.model;
         ProbedState {
             v: from_bits(m.probe_v().into(), 20) as i32,
-            gates: [m.probe_x0(), m.probe_x1(), m.probe_x2(), m.probe_x3()],
+            gates: m.probe_x(),
         }
     }
 

@@ -2,13 +2,17 @@
 //! initial states and randomized currents, every neuron's V and gates compared after every
 //! step, on the built-in channel sets and on a custom set that uses all four gate units and
 //! all four channel units; and with all four receptor units (two conductance, two current
-//! receptors) under random deliveries, including saturating ones.
+//! receptors) under random deliveries, including saturating ones. The same checks run on
+//! both RTL cores: the pipelined one and the compact one (`hdl::compact_core`), the latter
+//! also at its full capacity.
 
 use channels::ChannelSet;
 use hdl::map::{self, CoreImage};
 use sim::engine::FixedReceptor;
 use sim::format::SYN_MAX;
 use sim::{current_to_fixed, FixedEngine, FixedPopulation};
+#[cfg(has_verilator)]
+use testbench::rtl_core::{CorePorts, RtlCoreOf};
 use testbench::{RTL_AVAILABLE, RTL_SKIPPED};
 
 /// xorshift64*: deterministic stimuli without a dependency.
@@ -95,106 +99,160 @@ fn random_delivery(rng: &mut Rng, receptor: usize) -> u32 {
     }
 }
 
+/// The two RTL cores: the pipelined one and the compact one (one multiplier).
+#[derive(Clone, Copy)]
+enum Core {
+    Pipelined,
+    Compact,
+}
+
 /// Runs `n` neurons for `steps` steps on both engines and compares everything every step.
-fn compare(set: &ChannelSet, n: usize, steps: usize, seed: u64) {
-    compare_with(FixedEngine::new(set, 0.025).unwrap(), set, n, steps, seed)
+fn compare(core: Core, set: &ChannelSet, n: usize, steps: usize, seed: u64) {
+    compare_with(
+        core,
+        FixedEngine::new(set, 0.025).unwrap(),
+        set,
+        n,
+        steps,
+        seed,
+    )
 }
 
 /// As `compare`, on `engine` (which may have receptors: then random weights are delivered
 /// through the host port before every step, and the receptor state is compared too).
-fn compare_with(engine: FixedEngine, set: &ChannelSet, n: usize, steps: usize, seed: u64) {
+fn compare_with(
+    core: Core,
+    engine: FixedEngine,
+    set: &ChannelSet,
+    n: usize,
+    steps: usize,
+    seed: u64,
+) {
     if !RTL_AVAILABLE {
         eprintln!("{RTL_SKIPPED}");
         return;
     }
     #[cfg(has_verilator)]
-    {
-        let mut rng = Rng(seed);
-        let mut pop: FixedPopulation = engine.population(n, -65.0, 0.0);
-        for i in 0..n {
-            pop.v[i] = sim::format::mv_to_v(rng.uniform(-80.0, -40.0)) as i32;
-            pop.i_ext[i] = current_to_fixed(rng.uniform(-5.0, 40.0));
-        }
-        let mut rtl = testbench::RtlCore::new();
-        rtl.load_image(&CoreImage::new(&engine, &pop).unwrap());
-        let mut total_spikes = 0;
-        for step in 0..steps {
-            if step % 40 == 0 {
-                // New random currents, sent over the host port as a host would each step.
-                for c in pop.i_ext.iter_mut() {
-                    *c = current_to_fixed(rng.uniform(-5.0, 40.0));
-                }
-                rtl.load(&map::i_ext_writes(&pop).collect::<Vec<_>>());
-            }
-            for r in 0..engine.receptors.len() {
-                for _ in 0..n / 4 {
-                    let target = (rng.next() % n as u64) as usize;
-                    let weight = random_delivery(&mut rng, r);
-                    pop.deliver(r, target, weight);
-                    let address = map::address(map::REGION_ACCUMULATOR + r as u32, target as u32);
-                    rtl.write(address, pop.accumulators[r][target]);
-                }
-            }
-            let before = pop.spikes.clone();
-            engine.step(&mut pop);
-            let out = rtl.step();
-            let expected: Vec<u16> = (0..n)
-                .filter(|&i| pop.spikes[i] != before[i])
-                .map(|i| i as u16)
-                .collect();
-            assert_eq!(out.spikes, expected, "step {step}: spikes differ");
-            total_spikes += expected.len();
-            for i in 0..n {
-                let got = rtl.read_state(i as u32);
-                assert_eq!(
-                    got.v, pop.v[i],
-                    "step {step}, neuron {i}: V expected {} got {}",
-                    pop.v[i], got.v
-                );
-                for (g, x) in pop.gates.iter().enumerate() {
-                    assert_eq!(
-                        got.gates[g], x[i],
-                        "step {step}, neuron {i}: gate {} expected {} got {}",
-                        set.gates[g].name, x[i], got.gates[g]
-                    );
-                }
-                for (r, state) in pop.receptors.iter().enumerate() {
-                    let got = rtl.read(map::address(
-                        map::REGION_RECEPTOR_STATE + r as u32,
-                        i as u32,
-                    ));
-                    assert_eq!(
-                        got, state[i],
-                        "step {step}, neuron {i}: receptor {r} state expected {} got {got}",
-                        state[i]
-                    );
-                    let left = rtl.read(map::address(map::REGION_ACCUMULATOR + r as u32, i as u32));
-                    assert_eq!(
-                        left, 0,
-                        "step {step}, neuron {i}: receptor {r} accumulator not cleared"
-                    );
-                }
-            }
-        }
-        assert!(total_spikes > 0, "the stimuli must make neurons spike");
+    match core {
+        Core::Pipelined => compare_on(testbench::RtlCore::new(), engine, set, n, steps, seed),
+        Core::Compact => compare_on(
+            testbench::RtlCompactCore::new(),
+            engine,
+            set,
+            n,
+            steps,
+            seed,
+        ),
     }
+    #[cfg(not(has_verilator))]
+    let _ = (core, engine, set, n, steps, seed);
+}
+
+#[cfg(has_verilator)]
+fn compare_on<M: CorePorts>(
+    mut rtl: RtlCoreOf<M>,
+    engine: FixedEngine,
+    set: &ChannelSet,
+    n: usize,
+    steps: usize,
+    seed: u64,
+) {
+    let mut rng = Rng(seed);
+    let mut pop: FixedPopulation = engine.population(n, -65.0, 0.0);
+    for i in 0..n {
+        pop.v[i] = sim::format::mv_to_v(rng.uniform(-80.0, -40.0)) as i32;
+        pop.i_ext[i] = current_to_fixed(rng.uniform(-5.0, 40.0));
+    }
+    rtl.load_image(&CoreImage::new(&engine, &pop).unwrap());
+    let mut total_spikes = 0;
+    for step in 0..steps {
+        if step % 40 == 0 {
+            // New random currents, sent over the host port as a host would each step.
+            for c in pop.i_ext.iter_mut() {
+                *c = current_to_fixed(rng.uniform(-5.0, 40.0));
+            }
+            rtl.load(&map::i_ext_writes(&pop).collect::<Vec<_>>());
+        }
+        for r in 0..engine.receptors.len() {
+            for _ in 0..n / 4 {
+                let target = (rng.next() % n as u64) as usize;
+                let weight = random_delivery(&mut rng, r);
+                pop.deliver(r, target, weight);
+                let address = map::address(map::REGION_ACCUMULATOR + r as u32, target as u32);
+                rtl.write(address, pop.accumulators[r][target]);
+            }
+        }
+        let before = pop.spikes.clone();
+        engine.step(&mut pop);
+        let out = rtl.step();
+        let expected: Vec<u16> = (0..n)
+            .filter(|&i| pop.spikes[i] != before[i])
+            .map(|i| i as u16)
+            .collect();
+        assert_eq!(out.spikes, expected, "step {step}: spikes differ");
+        total_spikes += expected.len();
+        for i in 0..n {
+            let got = rtl.read_state(i as u32);
+            assert_eq!(
+                got.v, pop.v[i],
+                "step {step}, neuron {i}: V expected {} got {}",
+                pop.v[i], got.v
+            );
+            for (g, x) in pop.gates.iter().enumerate() {
+                assert_eq!(
+                    got.gates[g], x[i],
+                    "step {step}, neuron {i}: gate {} expected {} got {}",
+                    set.gates[g].name, x[i], got.gates[g]
+                );
+            }
+            for (r, state) in pop.receptors.iter().enumerate() {
+                let got = rtl.read(map::address(
+                    map::REGION_RECEPTOR_STATE + r as u32,
+                    i as u32,
+                ));
+                assert_eq!(
+                    got, state[i],
+                    "step {step}, neuron {i}: receptor {r} state expected {} got {got}",
+                    state[i]
+                );
+                let left = rtl.read(map::address(map::REGION_ACCUMULATOR + r as u32, i as u32));
+                assert_eq!(
+                    left, 0,
+                    "step {step}, neuron {i}: receptor {r} accumulator not cleared"
+                );
+            }
+        }
+    }
+    assert!(total_spikes > 0, "the stimuli must make neurons spike");
 }
 
 #[test]
 fn squid_axon_population_is_bit_exact() {
-    compare(&ChannelSet::builtin("hh_squid").unwrap(), 48, 1200, 1);
+    compare(
+        Core::Pipelined,
+        &ChannelSet::builtin("hh_squid").unwrap(),
+        48,
+        1200,
+        1,
+    );
 }
 
 #[test]
 fn traub_miles_population_is_bit_exact() {
-    compare(&ChannelSet::builtin("traub_miles").unwrap(), 32, 1200, 2);
+    compare(
+        Core::Pipelined,
+        &ChannelSet::builtin("traub_miles").unwrap(),
+        32,
+        1200,
+        2,
+    );
 }
 
 #[test]
 fn every_gate_and_channel_unit_is_bit_exact() {
     let set = ChannelSet::from_toml(FOUR_GATES, "four_gates").unwrap();
     assert_eq!((set.gates.len(), set.channels.len()), (4, 4));
-    compare(&set, 32, 1200, 3);
+    compare(Core::Pipelined, &set, 32, 1200, 3);
 }
 
 #[test]
@@ -204,7 +262,7 @@ fn every_receptor_unit_is_bit_exact_under_random_deliveries() {
         .unwrap()
         .with_receptors(all_receptor_kinds(0.025))
         .unwrap();
-    compare_with(engine, &set, 32, 800, 4);
+    compare_with(Core::Pipelined, engine, &set, 32, 800, 4);
 }
 
 /// The accumulate port under back-to-back deliveries: runs of deliveries to one neuron and
@@ -213,6 +271,17 @@ fn every_receptor_unit_is_bit_exact_under_random_deliveries() {
 #[cfg(has_verilator)]
 #[test]
 fn back_to_back_deliveries_accumulate_like_sim() {
+    deliveries_accumulate_like_sim(testbench::RtlCore::new());
+}
+
+#[cfg(has_verilator)]
+#[test]
+fn compact_core_deliveries_accumulate_like_sim() {
+    deliveries_accumulate_like_sim(testbench::RtlCompactCore::new());
+}
+
+#[cfg(has_verilator)]
+fn deliveries_accumulate_like_sim<M: CorePorts>(mut rtl: RtlCoreOf<M>) {
     let set = ChannelSet::builtin("traub_miles").unwrap();
     let engine = FixedEngine::new(&set, 0.025)
         .unwrap()
@@ -220,7 +289,6 @@ fn back_to_back_deliveries_accumulate_like_sim() {
         .unwrap();
     let n = 16;
     let mut pop = engine.population(n, -65.0, 0.0);
-    let mut rtl = testbench::RtlCore::new();
     rtl.load_image(&CoreImage::new(&engine, &pop).unwrap());
     let mut rng = Rng(11);
     for round in 0..20 {
@@ -289,7 +357,17 @@ fn back_to_back_deliveries_accumulate_like_sim() {
 #[cfg(has_verilator)]
 #[test]
 fn registers_read_back_and_the_core_identifies_itself() {
-    let mut rtl = testbench::RtlCore::new();
+    registers_read_back(testbench::RtlCore::new());
+}
+
+#[cfg(has_verilator)]
+#[test]
+fn compact_core_registers_read_back_and_the_core_identifies_itself() {
+    registers_read_back(testbench::RtlCompactCore::new());
+}
+
+#[cfg(has_verilator)]
+fn registers_read_back<M: CorePorts>(mut rtl: RtlCoreOf<M>) {
     let reg = |r| map::address(map::REGION_REGISTERS, r);
     assert_eq!(rtl.read(reg(map::REG_IDENTITY)), map::IDENTITY);
     rtl.write(reg(map::REG_GBAR + 2), 0x1_2345);
@@ -317,5 +395,55 @@ fn a_step_takes_one_clock_per_neuron_plus_the_pipeline() {
             1 + n as u64 + hdl::core::WRITE_BACK as u64,
             "{n} neurons"
         );
+    }
+}
+
+#[test]
+fn compact_core_at_full_capacity_is_bit_exact() {
+    let capacity = 1usize << compact_capacity_bits();
+    compare(
+        Core::Compact,
+        &ChannelSet::builtin("hh_squid").unwrap(),
+        capacity,
+        600,
+        5,
+    );
+}
+
+#[test]
+fn compact_core_every_gate_and_channel_is_bit_exact() {
+    let set = ChannelSet::from_toml(FOUR_GATES, "four_gates").unwrap();
+    compare(Core::Compact, &set, 32, 1200, 6);
+}
+
+#[test]
+fn compact_core_every_receptor_kind_is_bit_exact_under_random_deliveries() {
+    let set = ChannelSet::builtin("traub_miles").unwrap();
+    let engine = FixedEngine::new(&set, 0.025)
+        .unwrap()
+        .with_receptors(all_receptor_kinds(0.025))
+        .unwrap();
+    compare_with(Core::Compact, engine, &set, 32, 800, 7);
+}
+
+fn compact_capacity_bits() -> u32 {
+    #[cfg(has_verilator)]
+    return testbench::rtl_core::COMPACT_NEURON_BITS;
+    #[cfg(not(has_verilator))]
+    return 1;
+}
+
+#[cfg(has_verilator)]
+#[test]
+fn a_compact_core_step_takes_its_schedule_per_neuron() {
+    let set = ChannelSet::builtin("hh_squid").unwrap();
+    let engine = FixedEngine::new(&set, 0.025).unwrap();
+    let mut rtl = testbench::RtlCompactCore::new();
+    let per_neuron = hdl::compact_core::clocks_per_neuron() as u64;
+    for n in [1usize, 7, 1 << compact_capacity_bits()] {
+        let pop = engine.population(n, -65.0, 0.0);
+        rtl.load_image(&CoreImage::new(&engine, &pop).unwrap());
+        let out = rtl.step();
+        assert_eq!(out.cycles, 1 + n as u64 * per_neuron, "{n} neurons");
     }
 }

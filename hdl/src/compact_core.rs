@@ -1,0 +1,671 @@
+//! The compact neuron core, for FPGAs with a handful of multipliers (an iCE40 UltraPlus has
+//! eight 16 x 16): the same ports, host map and arithmetic as [`NeuronCore`](crate::NeuronCore),
+//! but one 26 x 19-bit multiplier, shared by every product of a neuron update, instead of 92
+//! in a pipeline. A microprogram of [`clocks_per_neuron`] clocks updates one neuron at a
+//! time: read its state, update the gates, the channels' open fractions, conductances and
+//! currents, the receptors, then V, and write it all back.
+//!
+//! Generated Verilog, like the chip top: the schedule is built here clock by clock, and each
+//! clock's statements come from the operation it performs. Memories are written so that
+//! Yosys maps them onto the FPGA's: the state, the gate tables and the membrane table are
+//! single-port (single-port RAM, SB_SPRAM256KA, with `synth_ice40 -spram`), the
+//! accumulators simple dual-port (block RAM), because a delivery reads one and writes
+//! another in the same clock.
+//!
+//! Capacity: `2^neuron_bits` neurons (the host map's index is the same 11 bits; indices at
+//! or above the capacity alias, so the loader must check `neuron_count`).
+
+use std::fmt::Write as _;
+
+use crate::map::{self, MAX_NEURONS};
+use crate::parameters::{register_file_body, register_ports};
+
+/// Name of the compact core's module (and file, `compact_neuron_core.v`).
+pub const COMPACT_CORE_TOP: &str = "compact_neuron_core";
+const REGISTERS_MODULE: &str = "compact_core_registers";
+
+/// State memory slots (a slot holds one 25-bit word per neuron) in the order they are read.
+const STATE_SLOTS: [(&str, u32, u32); 10] = [
+    ("v", map::REGION_V, 20),
+    ("x0", map::REGION_GATE, 16),
+    ("x1", map::REGION_GATE + 1, 16),
+    ("x2", map::REGION_GATE + 2, 16),
+    ("x3", map::REGION_GATE + 3, 16),
+    ("i_ext", map::REGION_I_EXT, 25),
+    ("rs0", map::REGION_RECEPTOR_STATE, 24),
+    ("rs1", map::REGION_RECEPTOR_STATE + 1, 24),
+    ("rs2", map::REGION_RECEPTOR_STATE + 2, 24),
+    ("rs3", map::REGION_RECEPTOR_STATE + 3, 24),
+];
+const I_EXT_SLOT: usize = 5;
+
+/// One clock of the microprogram: controls (combinational: memory requests and the
+/// selects of the shared units) and register updates (at the clock's end).
+#[derive(Default)]
+struct Clock {
+    controls: String,
+    updates: String,
+}
+
+/// The microprogram under construction.
+#[derive(Default)]
+struct Program(Vec<Clock>);
+
+impl Program {
+    fn at(&mut self, t: usize, controls: &str, updates: &str) {
+        while self.0.len() <= t {
+            self.0.push(Clock::default());
+        }
+        self.0[t].controls.push_str(controls);
+        self.0[t].updates.push_str(updates);
+    }
+}
+
+/// The microprogram for one neuron. Products: operands registered in one clock, the
+/// rounded product used in the next; the units after the multiplier (rounding, gate
+/// relaxation, driving force, receptor total) exist once, their inputs chosen by selects.
+fn schedule() -> Vec<Clock> {
+    let mut p = Program::default();
+    // Clocks 0-10: the neuron's state (one slot per clock, data a clock later), its
+    // accumulators, and from clock 2 on (V is in) its gate-table row, 8 tables.
+    p.at(0, "", "g_acc <= 27'd0;\n");
+    for (slot, &(name, _, width)) in STATE_SLOTS.iter().enumerate() {
+        p.at(
+            slot,
+            &format!("state_request = 1'b1; state_slot = 4'd{slot};\n"),
+            "",
+        );
+        let capture = if slot == I_EXT_SLOT {
+            // The current sum starts from the injected current.
+            "i_acc <= {{9{state_read[24]}}, state_read[24:0]};\n".to_string()
+        } else {
+            format!("{name} <= state_read[{}:0];\n", width - 1)
+        };
+        p.at(slot + 1, "", &capture);
+    }
+    for r in 0..4 {
+        p.at(
+            r,
+            &format!("acc_read_address = {{2'd{r}, neuron_index}};\n"),
+            "",
+        );
+        p.at(r + 1, "", &format!("ra{r} <= acc_read;\n"));
+    }
+    for table in 0..8 {
+        p.at(
+            2 + table,
+            &format!("table_request = 1'b1; table_address = {{3'd{table}, gate_row}};\n"),
+            "",
+        );
+        let capture = if table < 4 {
+            format!("inf{table} <= table_read[15:0];\n")
+        } else {
+            format!("relax{} <= table_read;\n", table - 4)
+        };
+        p.at(3 + table, "", &capture);
+    }
+    let mut t = 11;
+    // Gates: x += round((inf - x) k / 2^18).
+    for g in 0..4 {
+        let select = format!("gate_select = 2'd{g};\n");
+        p.at(t, &select, "mul_a <= {{9{gate_difference[16]}}, gate_difference}; mul_b <= {1'b0, relax_selected};\n");
+        p.at(
+            t + 1,
+            &format!("{select}round_select = ROUND_18;\n"),
+            &format!("x{g} <= x_relaxed;\n"),
+        );
+        t += 2;
+    }
+    // Channels: the open fraction, factor by factor; the conductance; the current term.
+    for c in 0..4 {
+        let channel = format!("channel_select = 2'd{c};\n");
+        p.at(
+            t,
+            &format!("{channel}gate_select = structure{c}[1:0];\n"),
+            "open <= {x_selected, 8'd0};\ndrive <= drive_next;\n",
+        );
+        t += 1;
+        for slot in 1..5 {
+            p.at(
+                t,
+                &format!(
+                    "gate_select = structure{c}[{}:{}];\n",
+                    2 * slot + 1,
+                    2 * slot
+                ),
+                "mul_a <= {2'd0, open}; mul_b <= {3'd0, x_selected};\n",
+            );
+            p.at(
+                t + 1,
+                "round_select = ROUND_16;\n",
+                &format!("if (structure{c}[{}]) open <= rounded[39:16];\n", 9 + slot),
+            );
+            t += 2;
+        }
+        p.at(
+            t,
+            &channel,
+            "mul_a <= {2'd0, open}; mul_b <= {2'd0, gbar_selected};\n",
+        );
+        p.at(
+            t + 1,
+            &format!("{channel}round_select = ROUND_18;\n"),
+            "gc <= conductance_next;\ng_acc <= g_acc + {3'd0, conductance_next};\n",
+        );
+        p.at(t + 2, "", "mul_a <= {2'd0, gc}; mul_b <= drive[18:0];\n");
+        p.at(
+            t + 3,
+            "round_select = ROUND_13;\n",
+            "i_acc <= i_acc + term;\n",
+        );
+        t += 4;
+    }
+    // Receptors: the delivered weights join the state; the current or conductance term;
+    // the state decays (floor: no rounding).
+    for r in 0..4 {
+        let receptor = format!("receptor_select = 2'd{r};\n");
+        p.at(
+            t,
+            &format!("{receptor}drive_from_receptor = 1'b1;\n"),
+            "s <= receptor_total[24] ? 24'hffffff : receptor_total[23:0];\ndrive <= drive_next;\n",
+        );
+        p.at(t + 1, "", "mul_a <= {2'd0, s}; mul_b <= drive[18:0];\n");
+        p.at(
+            t + 2,
+            &format!("{receptor}round_select = ROUND_13;\n"),
+            "case (kind_selected)\n\
+             \x20   2'd1: begin i_acc <= i_acc + term; g_acc <= g_acc + {3'd0, s}; end\n\
+             \x20   2'd2: i_acc <= i_acc + {10'd0, s};\n\
+             \x20   2'd3: i_acc <= i_acc - {10'd0, s};\n\
+             \x20   default: ;\n\
+             endcase\n\
+             mul_a <= {2'd0, s}; mul_b <= {1'b0, decay_selected};\n",
+        );
+        p.at(t + 3, "", &format!("rs{r} <= product[41:18];\n"));
+        t += 4;
+    }
+    // The membrane: sums saturated once, F(G) read, V updated.
+    p.at(
+        t,
+        "",
+        "g_total <= (g_acc > 27'hffffff) ? 24'hffffff : g_acc[23:0];\n\
+         i_total <= (i_acc > 34'sd16777215) ? 25'h0ffffff : (i_acc < -34'sd16777216) ? 25'h1000000 : i_acc[24:0];\n",
+    );
+    p.at(
+        t + 1,
+        "membrane_request = 1'b1; membrane_address = g_total[23:14];\n",
+        "",
+    );
+    p.at(
+        t + 2,
+        "",
+        "mul_a <= {i_total[24], i_total}; mul_b <= {2'd0, membrane_read};\n",
+    );
+    p.at(
+        t + 3,
+        "round_select = ROUND_V;\n",
+        "v_new <= v_saturated;\n\
+         spike_flag <= ($signed(v) < threshold_signed) && ($signed(v_saturated) >= threshold_signed);\n",
+    );
+    t += 4;
+    // Write-back, one state slot per clock (the injected current is the host's); the
+    // accumulators cleared; the spike and probe outputs.
+    p.at(
+        t,
+        "",
+        "spike_valid <= spike_flag; spike_neuron <= neuron[9:0];\n\
+         probe_valid <= (neuron[9:0] == probe_neuron);\n\
+         probe_v <= v_new; probe_x0 <= x0; probe_x1 <= x1; probe_x2 <= x2; probe_x3 <= x3;\n",
+    );
+    let written = STATE_SLOTS
+        .iter()
+        .enumerate()
+        .filter(|&(slot, _)| slot != I_EXT_SLOT);
+    for (k, (slot, &(name, _, width))) in written.enumerate() {
+        let value = if name == "v" { "v_new" } else { name };
+        p.at(
+            t + k,
+            &format!(
+                "state_request = 1'b1; state_write = 1'b1; state_slot = 4'd{slot}; state_write_data = {{{}'d0, {value}}};\n",
+                25 - width
+            ),
+            "",
+        );
+    }
+    for r in 0..4 {
+        p.at(
+            t + r,
+            &format!("acc_write = 1'b1; acc_write_address = {{2'd{r}, neuron_index}}; acc_write_data = 24'd0;\n"),
+            "",
+        );
+    }
+    p.0
+}
+
+/// Clocks one neuron update takes; a time step over `n` neurons takes `n` times this, plus
+/// one clock for the start.
+pub fn clocks_per_neuron() -> usize {
+    schedule().len()
+}
+
+/// Verilog of the compact core (module [`COMPACT_CORE_TOP`] and its register file) for
+/// `2^neuron_bits` neurons, `neuron_bits` from 1 to 10.
+pub fn compact_core_verilog(neuron_bits: u32) -> Result<String, String> {
+    if !(1..=map::NEURON_ADDRESS_BITS as u32).contains(&neuron_bits) {
+        return Err(format!(
+            "a compact core holds 2^1 to 2^{} neurons ({MAX_NEURONS}); asked for 2^{neuron_bits}",
+            map::NEURON_ADDRESS_BITS
+        ));
+    }
+    let nb = neuron_bits;
+    let program = schedule();
+    let last_clock = program.len() - 1;
+    let mut v = String::new();
+    let w = &mut v;
+    writeln!(
+        w,
+        "// Generated by hdl::compact_core: one multiplier, {} clocks per neuron, {} neurons.",
+        program.len(),
+        1u32 << nb
+    )
+    .unwrap();
+    write_registers_module(w);
+    write!(
+        w,
+        "
+module {COMPACT_CORE_TOP}(clock, reset, host_address, host_write_data, host_write, host_read, host_read_data, host_read_valid,
+    start, busy, spike_valid, spike_neuron, probe_valid, probe_v, probe_x0, probe_x1, probe_x2, probe_x3,
+    deliver_valid, deliver_neuron, deliver_receptor, deliver_increment);
+    input wire clock;
+    input wire reset;
+    input wire [15:0] host_address;
+    input wire [31:0] host_write_data;
+    input wire host_write;
+    input wire host_read;
+    output reg [31:0] host_read_data;
+    output reg host_read_valid;
+    input wire start;
+    output wire busy;
+    output reg spike_valid;
+    output reg [9:0] spike_neuron;
+    output reg probe_valid;
+    output reg [19:0] probe_v;
+    output reg [15:0] probe_x0, probe_x1, probe_x2, probe_x3;
+    input wire deliver_valid;
+    input wire [9:0] deliver_neuron;
+    input wire [1:0] deliver_receptor;
+    input wire [23:0] deliver_increment;
+"
+    )
+    .unwrap();
+    for (name, width) in register_ports() {
+        writeln!(w, "    wire [{}:0] {name};", width - 1).unwrap();
+    }
+    let register_connections: Vec<String> = register_ports()
+        .map(|(name, _)| format!(".{name}({name})"))
+        .collect();
+    write!(
+        w,
+        "
+    // Host port decode. Host accesses wait while a step runs (`busy`), as on the pipelined core.
+    wire [4:0] region = host_address[15:11];
+    wire [10:0] index = host_address[10:0];
+    reg running;
+    assign busy = running;
+    wire host_writes = host_write && !running;
+    wire [31:0] register_read_data;
+    {REGISTERS_MODULE} registers(.clock(clock), .reset(reset), .address(index[4:0]),
+        .write(host_writes && region == 5'd0), .write_data(host_write_data), .read_data(register_read_data),
+        {});
+    wire signed [19:0] threshold_signed = threshold;
+
+    // The sequencer: neuron by neuron, {clocks} clocks each.
+    reg [10:0] neuron;
+    reg [7:0] step;
+    wire [{nbm}:0] neuron_index = neuron[{nbm}:0];
+
+    // The neuron being updated.
+    reg [19:0] v, v_new;
+    reg [15:0] x0, x1, x2, x3, inf0, inf1, inf2, inf3;
+    reg [17:0] relax0, relax1, relax2, relax3;
+    reg [23:0] rs0, rs1, rs2, rs3, ra0, ra1, ra2, ra3;
+    reg [23:0] open, gc, s, g_total;
+    // round((E - V) / 2^3) in 22 bits, of which the multiplier takes the low 19.
+    reg signed [21:0] drive;
+    reg [26:0] g_acc;
+    reg signed [33:0] i_acc;
+    reg [24:0] i_total;
+    reg spike_flag;
+    // V + 2^19: its top 11 bits are the gate-table row.
+    wire [19:0] v_offset = v + 20'd524288;
+    wire [10:0] gate_row = v_offset[19:9];
+
+    // Selects of the shared units, set by the microprogram each clock.
+    reg [1:0] gate_select, channel_select, receptor_select, round_select;
+    reg drive_from_receptor;
+    localparam ROUND_16 = 2'd0, ROUND_18 = 2'd1, ROUND_13 = 2'd2, ROUND_V = 2'd3;
+    reg [15:0] x_selected, inf_selected;
+    reg [17:0] relax_selected, decay_selected;
+    reg [16:0] gbar_selected;
+    reg [19:0] channel_reversal, receptor_reversal;
+    reg [14:0] structure_selected;
+    reg [23:0] rs_selected, ra_selected;
+    reg [1:0] kind_selected;
+    always @(*) begin
+        case (gate_select)
+            2'd0: begin x_selected = x0; inf_selected = inf0; relax_selected = relax0; end
+            2'd1: begin x_selected = x1; inf_selected = inf1; relax_selected = relax1; end
+            2'd2: begin x_selected = x2; inf_selected = inf2; relax_selected = relax2; end
+            default: begin x_selected = x3; inf_selected = inf3; relax_selected = relax3; end
+        endcase
+        case (channel_select)
+            2'd0: begin gbar_selected = gbar0; channel_reversal = reversal0; structure_selected = structure0; end
+            2'd1: begin gbar_selected = gbar1; channel_reversal = reversal1; structure_selected = structure1; end
+            2'd2: begin gbar_selected = gbar2; channel_reversal = reversal2; structure_selected = structure2; end
+            default: begin gbar_selected = gbar3; channel_reversal = reversal3; structure_selected = structure3; end
+        endcase
+        case (receptor_select)
+            2'd0: begin rs_selected = rs0; ra_selected = ra0; receptor_reversal = receptor_reversal0; decay_selected = receptor_decay0; kind_selected = receptor_kind0; end
+            2'd1: begin rs_selected = rs1; ra_selected = ra1; receptor_reversal = receptor_reversal1; decay_selected = receptor_decay1; kind_selected = receptor_kind1; end
+            2'd2: begin rs_selected = rs2; ra_selected = ra2; receptor_reversal = receptor_reversal2; decay_selected = receptor_decay2; kind_selected = receptor_kind2; end
+            default: begin rs_selected = rs3; ra_selected = ra3; receptor_reversal = receptor_reversal3; decay_selected = receptor_decay3; kind_selected = receptor_kind3; end
+        endcase
+    end
+
+    // The one multiplier: operands registered, the product used in the next clock, with
+    // the rounding its operation takes (docs/fixed-point.md): half of the last bit kept.
+    reg signed [25:0] mul_a;
+    reg signed [18:0] mul_b;
+    wire signed [44:0] product = mul_a * mul_b;
+    wire [4:0] v_shift_amount = (v_shift == 5'd0) ? 5'd1 : v_shift;
+    reg signed [44:0] rounding_half;
+    always @(*) begin
+        case (round_select)
+            ROUND_16: rounding_half = 45'sd32768;
+            ROUND_18: rounding_half = 45'sd131072;
+            ROUND_13: rounding_half = 45'sd4096;
+            default: rounding_half = 45'sd1 <<< (v_shift_amount - 5'd1);
+        endcase
+    end
+    wire signed [44:0] rounded = product + rounding_half;
+    // G_c * drive / 2^13 (S17.12, sign-extended to the current sum's width).
+    wire [33:0] term = {{{{2{{rounded[44]}}}}, rounded[44:13]}};
+    // x + (inf - x) k / 2^18, saturated to U0.16.
+    wire signed [45:0] relaxed_sum = $signed({{30'd0, x_selected}}) + ($signed({{rounded[44], rounded}}) >>> 18);
+    wire [15:0] x_relaxed = (relaxed_sum < 46'sd0) ? 16'd0 : (relaxed_sum > 46'sd65535) ? 16'hffff : relaxed_sum[15:0];
+    // gbar * P / 2^18 (U8.16), or a leak's gbar << 6.
+    wire [23:0] conductance_next = structure_selected[14] ? {{1'b0, gbar_selected, 6'd0}} : {{1'b0, rounded[40:18]}};
+    // V + I F / 2^(17 + s), saturated to S7.12.
+    wire signed [44:0] v_rounded = rounded >>> v_shift_amount;
+    wire signed [45:0] v_sum = $signed({{{{26{{v[19]}}}}, v}}) + $signed({{v_rounded[44], v_rounded}});
+    wire [19:0] v_saturated = (v_sum > 46'sd524287) ? 20'h7ffff : (v_sum < -46'sd524288) ? 20'h80000 : v_sum[19:0];
+    // round((E - V) / 2^3): S8.12 to S9.9 (one bit wider than S8.9, as `sim` keeps 2^17).
+    wire [19:0] reversal_selected = drive_from_receptor ? receptor_reversal : channel_reversal;
+    wire signed [21:0] drive_difference = $signed({{{{2{{reversal_selected[19]}}}}, reversal_selected}}) - $signed({{{{2{{v[19]}}}}, v}});
+    wire signed [21:0] drive_next = (drive_difference + 22'sd4) >>> 3;
+    wire signed [16:0] gate_difference = $signed({{1'b0, inf_selected}}) - $signed({{1'b0, x_selected}});
+    wire [24:0] receptor_total = {{1'b0, rs_selected}} + {{1'b0, ra_selected}};
+    // Rounded-off bits, bits the value ranges never reach, and table indices' low bits.
+    wire unused_bits = &{{1'b0, rounded[12:0], g_total[13:0], v_offset[8:0], drive[21:19],
+        structure_selected[13:0]}};
+
+    // State memory: slot {{0 V, 1-4 gates, 5 I_ext, 6-9 receptor states}} x neuron; single port.
+    reg [24:0] state_memory [0:{state_last}];
+    reg [24:0] state_read;
+    reg state_request, state_write;
+    reg [3:0] state_slot;
+    reg [{nbm}:0] state_neuron;
+    reg [24:0] state_write_data;
+    always @(posedge clock) begin
+        if (state_request) begin
+            if (state_write) state_memory[{{state_slot, state_neuron}}] <= state_write_data;
+            else state_read <= state_memory[{{state_slot, state_neuron}}];
+        end
+    end
+    // Gate tables: steady states (tables 0-3, regions 8-11) and relaxations (4-7, 12-15),
+    // 2,048 rows each; single port.
+    reg [17:0] table_memory [0:16383];
+    reg [17:0] table_read;
+    reg table_request, table_write;
+    reg [13:0] table_address;
+    always @(posedge clock) begin
+        if (table_request) begin
+            if (table_write) table_memory[table_address] <= host_write_data[17:0] & (region[2] ? 18'h3ffff : 18'h0ffff);
+            else table_read <= table_memory[table_address];
+        end
+    end
+    // Membrane table F(G); single port.
+    reg [16:0] membrane_memory [0:1023];
+    reg [16:0] membrane_read;
+    reg membrane_request, membrane_write;
+    reg [9:0] membrane_address;
+    always @(posedge clock) begin
+        if (membrane_request) begin
+            if (membrane_write) membrane_memory[membrane_address] <= host_write_data[16:0];
+            else membrane_read <= membrane_memory[membrane_address];
+        end
+    end
+    // Accumulators: receptor x neuron; simple dual port (a delivery reads one and writes
+    // another in the same clock).
+    reg [23:0] accumulator_memory [0:{acc_last}];
+    reg [23:0] acc_read;
+    reg [{accm}:0] acc_read_address, acc_write_address;
+    reg acc_write;
+    reg [23:0] acc_write_data;
+    always @(posedge clock) begin
+        acc_read <= accumulator_memory[acc_read_address];
+        if (acc_write) accumulator_memory[acc_write_address] <= acc_write_data;
+    end
+
+    // Accumulate port: read in the first clock, add and write in the second; a delivery to
+    // the accumulator written in the same clock takes the value being written.
+    reg accumulate_valid, accumulate_forward;
+    reg [9:0] accumulate_neuron;
+    reg [1:0] accumulate_receptor;
+    reg [23:0] accumulate_increment, accumulate_last;
+    wire [23:0] accumulate_base = accumulate_forward ? accumulate_last : acc_read;
+    wire [24:0] accumulate_sum = {{1'b0, accumulate_base}} + {{1'b0, accumulate_increment}};
+    wire [23:0] accumulate_saturated = accumulate_sum[24] ? 24'hffffff : accumulate_sum[23:0];
+
+    // Host access to the state memory: region -> slot.
+    reg host_state_region;
+    reg [3:0] host_state_slot;
+    always @(*) begin
+        host_state_region = 1'b1;
+        case (region)
+{host_slots}            default: begin host_state_region = 1'b0; host_state_slot = 4'd0; end
+        endcase
+    end
+
+    // Controls: the microprogram's while running; else memory requests are the host's and
+    // the deliveries'.
+    always @(*) begin
+        state_request = 1'b0; state_write = 1'b0; state_slot = 4'd0; state_neuron = neuron_index; state_write_data = 25'd0;
+        table_request = 1'b0; table_write = 1'b0; table_address = 14'd0;
+        membrane_request = 1'b0; membrane_write = 1'b0; membrane_address = 10'd0;
+        acc_read_address = {{2'd0, neuron_index}};
+        acc_write = 1'b0; acc_write_address = {{2'd0, neuron_index}}; acc_write_data = 24'd0;
+        gate_select = 2'd0; channel_select = 2'd0; receptor_select = 2'd0; round_select = ROUND_16;
+        drive_from_receptor = 1'b0;
+        if (running) begin
+            case (step)
+{controls}                default: ;
+            endcase
+        end else begin
+            state_request = host_state_region && (host_read || host_write);
+            state_write = host_state_region && host_write;
+            state_slot = host_state_slot;
+            state_neuron = index[{nbm}:0];
+            state_write_data = host_write_data[24:0] & {host_width_mask};
+            table_request = region[4:3] == 2'b01 && (host_read || host_write);
+            table_write = region[4:3] == 2'b01 && host_write;
+            table_address = {{region[2:0], index}};
+            membrane_request = region == 5'd{membrane_region} && (host_read || host_write);
+            membrane_write = region == 5'd{membrane_region} && host_write;
+            membrane_address = index[9:0];
+            acc_read_address = deliver_valid ? {{deliver_receptor, deliver_neuron[{nbm}:0]}} : {{region[1:0], index[{nbm}:0]}};
+            if (accumulate_valid) begin
+                acc_write = 1'b1;
+                acc_write_address = {{accumulate_receptor, accumulate_neuron[{nbm}:0]}};
+                acc_write_data = accumulate_saturated;
+            end else begin
+                acc_write = host_write && region[4:2] == 3'b110;
+                acc_write_address = {{region[1:0], index[{nbm}:0]}};
+                acc_write_data = host_write_data[23:0];
+            end
+        end
+    end
+
+    // Host reads: answered one clock after the address, from the region then addressed.
+    reg [4:0] read_region;
+    always @(*) begin
+        case (read_region)
+            5'd0: host_read_data = register_read_data;
+            5'd1: host_read_data = {{12'd0, state_read[19:0]}};
+            5'd2, 5'd3, 5'd4, 5'd5: host_read_data = {{16'd0, state_read[15:0]}};
+            5'd6: host_read_data = {{7'd0, state_read[24:0]}};
+            5'd8, 5'd9, 5'd10, 5'd11: host_read_data = {{16'd0, table_read[15:0]}};
+            5'd12, 5'd13, 5'd14, 5'd15: host_read_data = {{14'd0, table_read}};
+            5'd16: host_read_data = {{15'd0, membrane_read}};
+            5'd20, 5'd21, 5'd22, 5'd23: host_read_data = {{8'd0, state_read[23:0]}};
+            5'd24, 5'd25, 5'd26, 5'd27: host_read_data = {{8'd0, acc_read}};
+            default: host_read_data = 32'd0;
+        endcase
+    end
+
+    always @(posedge clock) begin
+        spike_valid <= 1'b0;
+        probe_valid <= 1'b0;
+        read_region <= region;
+        host_read_valid <= host_read && !running;
+        accumulate_valid <= deliver_valid && !running;
+        accumulate_forward <= deliver_valid && accumulate_valid && deliver_neuron == accumulate_neuron
+            && deliver_receptor == accumulate_receptor;
+        accumulate_neuron <= deliver_neuron;
+        accumulate_receptor <= deliver_receptor;
+        accumulate_increment <= deliver_increment;
+        accumulate_last <= accumulate_saturated;
+        if (running) begin
+            case (step)
+{updates}                default: ;
+            endcase
+            if (step == 8'd{last_clock}) begin
+                step <= 8'd0;
+                neuron <= neuron + 11'd1;
+                if (neuron + 11'd1 == neuron_count) running <= 1'b0;
+            end else begin
+                step <= step + 8'd1;
+            end
+        end else if (start && neuron_count != 11'd0) begin
+            running <= 1'b1;
+            neuron <= 11'd0;
+            step <= 8'd0;
+        end
+        if (reset) begin
+            running <= 1'b0;
+            spike_valid <= 1'b0;
+            probe_valid <= 1'b0;
+            host_read_valid <= 1'b0;
+            accumulate_valid <= 1'b0;
+            accumulate_forward <= 1'b0;
+        end
+    end
+endmodule
+",
+        register_connections.join(", "),
+        clocks = program.len(),
+        nbm = nb - 1,
+        accm = nb + 1,
+        state_last = (16u32 << nb) - 1,
+        acc_last = (4u32 << nb) - 1,
+        membrane_region = map::REGION_MEMBRANE_TABLE,
+        host_slots = host_slot_cases(),
+        host_width_mask = host_width_mask(),
+        controls = case_items(&program, |c| &c.controls),
+        updates = case_items(&program, |c| &c.updates),
+    )
+    .unwrap();
+    Ok(v)
+}
+
+/// The register file as its own module (the pipelined core's, same body).
+fn write_registers_module(w: &mut String) {
+    let ports: Vec<(&str, u32)> = register_ports().collect();
+    let names: Vec<&str> = ports.iter().map(|&(n, _)| n).collect();
+    writeln!(
+        w,
+        "module {REGISTERS_MODULE}(clock, reset, address, write, write_data, read_data, {});",
+        names.join(", ")
+    )
+    .unwrap();
+    w.push_str("    input wire clock;\n    input wire reset;\n    input wire [4:0] address;\n    input wire write;\n    input wire [31:0] write_data;\n    output reg [31:0] read_data;\n");
+    for (name, width) in ports {
+        writeln!(w, "    output reg [{}:0] {name};", width - 1).unwrap();
+    }
+    w.push_str(&register_file_body());
+    w.push_str("\nendmodule\n");
+}
+
+fn host_slot_cases() -> String {
+    STATE_SLOTS
+        .iter()
+        .enumerate()
+        .map(|(slot, &(_, region, _))| {
+            format!("            5'd{region}: host_state_slot = 4'd{slot};\n")
+        })
+        .collect()
+}
+
+/// A host write keeps only its region's width.
+fn host_width_mask() -> String {
+    let mut cases = String::from("(");
+    for &(_, region, width) in &STATE_SLOTS {
+        write!(
+            cases,
+            "region == 5'd{region} ? 25'h{:07x} : ",
+            (1u32 << width) - 1
+        )
+        .unwrap();
+    }
+    cases.push_str("25'd0)");
+    cases
+}
+
+fn case_items(program: &[Clock], part: impl Fn(&Clock) -> &String) -> String {
+    let mut s = String::new();
+    for (t, clock) in program.iter().enumerate() {
+        let body = part(clock);
+        if body.is_empty() {
+            continue;
+        }
+        writeln!(s, "                8'd{t}: begin").unwrap();
+        for line in body.lines() {
+            writeln!(s, "                    {line}").unwrap();
+        }
+        writeln!(s, "                end").unwrap();
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn capacity_outside_the_host_map_is_refused() {
+        let err = compact_core_verilog(11).unwrap_err();
+        assert!(err.contains("2^1 to 2^10"), "{err}");
+        assert!(compact_core_verilog(0).is_err());
+        assert!(compact_core_verilog(6).is_ok());
+    }
+
+    #[test]
+    fn every_clock_of_the_schedule_is_used() {
+        let program = schedule();
+        assert!(program.len() < 256, "the step counter is 8 bits");
+        let idle: Vec<usize> = (0..program.len())
+            .filter(|&t| program[t].controls.is_empty() && program[t].updates.is_empty())
+            .collect();
+        assert!(idle.is_empty(), "clocks doing nothing: {idle:?}");
+    }
+}
