@@ -29,6 +29,8 @@ pub struct Capacity {
     pub block_rams: u64,
     /// Multipliers (iCE40: SB_MAC16; ECP5: MULT18X18D).
     pub multipliers: u64,
+    /// Single-port RAMs (iCE40 UltraPlus: SB_SPRAM256KA, 16 k x 16 bits; ECP5: none).
+    pub single_port_rams: u64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -63,6 +65,7 @@ pub const BOARDS: [Board; 2] = [
             flip_flops: 5280,
             block_rams: 30,
             multipliers: 8,
+            single_port_rams: 4,
         },
         clock_mhz: 12.0,
         clock_pin: "35",
@@ -84,6 +87,7 @@ pub const BOARDS: [Board; 2] = [
             flip_flops: 83640,
             block_rams: 208,
             multipliers: 156,
+            single_port_rams: 0,
         },
         clock_mhz: 25.0,
         clock_pin: "G2",

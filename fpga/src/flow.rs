@@ -87,6 +87,47 @@ fn tools(family: Family) -> Result<Tools, String> {
     })
 }
 
+/// Yosys's iCE40 mapping options: multipliers onto SB_MAC16, large single-port memories
+/// onto SB_SPRAM256KA.
+const SYNTH_ICE40_OPTIONS: &str = "-dsp -spram";
+
+/// What module `top` of the Verilog `files` (names relative to `dir`, where Yosys runs and
+/// leaves `yosys-module.log` and `module-stat.txt`) uses of `board`'s FPGA after synthesis
+/// with logic mapped; no place and route, so no clock. For a block that is not a board's
+/// top level (its ports are not pins), such as a core.
+pub fn module_usage(
+    board: &Board,
+    dir: &Path,
+    files: &[&str],
+    top: &str,
+) -> Result<Vec<Usage>, String> {
+    let yosys = find_tool(&["yosys"])?;
+    let (synth, options) = match board.family {
+        Family::Ice40 { .. } => ("synth_ice40", SYNTH_ICE40_OPTIONS),
+        Family::Ecp5 { .. } => ("synth_ecp5", ""),
+    };
+    let read: String = files
+        .iter()
+        .map(|f| format!("read_verilog -sv {f}; "))
+        .collect();
+    let script = format!("{read}{synth} -top {top} {options}; tee -q -o module-stat.txt stat");
+    run_logged(
+        &yosys,
+        &["-q".into(), "-p".into(), script],
+        dir,
+        "yosys-module.log",
+    )?;
+    let cells = cells_of(&dir.join("module-stat.txt"))?;
+    Ok(needs(board.family, &cells, true)
+        .into_iter()
+        .map(|(resource, used)| Usage {
+            resource: resource.into(),
+            used,
+            available: available(board, resource),
+        })
+        .collect())
+}
+
 /// The fewest clocks per UART bit a board's bridge runs at (the co-simulation uses 4: its
 /// line has no jitter).
 pub const MIN_CLOCKS_PER_BIT: u32 = 8;
@@ -224,6 +265,10 @@ fn needs(family: Family, cells: &[(String, u64)], mapped: bool) -> Vec<(&'static
                 count(cells, |c| c == "SB_RAM40_4K"),
             ),
             ("multipliers (SB_MAC16)", count(cells, |c| c == "SB_MAC16")),
+            (
+                "single-port RAMs (SB_SPRAM256KA)",
+                count(cells, |c| c == "SB_SPRAM256KA"),
+            ),
         ],
         Family::Ecp5 { .. } => vec![
             ("block RAMs (DP16KD)", count(cells, |c| c == "DP16KD")),
@@ -262,6 +307,8 @@ fn available(board: &Board, resource: &str) -> u64 {
         c.block_rams
     } else if resource.starts_with("multipliers") {
         c.multipliers
+    } else if resource.starts_with("single-port RAMs") {
+        c.single_port_rams
     } else if resource.starts_with("LUTs") {
         c.luts
     } else {
@@ -310,7 +357,7 @@ pub fn build(
     };
     let mut stages = Vec::new();
     let (synth, family_args) = match board.family {
-        Family::Ice40 { .. } => ("synth_ice40", "-dsp"),
+        Family::Ice40 { .. } => ("synth_ice40", SYNTH_ICE40_OPTIONS),
         Family::Ecp5 { .. } => ("synth_ecp5", ""),
     };
     // Every tool runs in `out`, on names relative to it.

@@ -156,7 +156,7 @@ fn schedule() -> Vec<Clock> {
         p.at(
             t + 3,
             "round_select = ROUND_13;\n",
-            "i_acc <= i_acc + term;\n",
+            "i_acc <= i_acc + current_term;\n",
         );
         t += 4;
     }
@@ -172,13 +172,9 @@ fn schedule() -> Vec<Clock> {
         p.at(t + 1, "", "mul_a <= {2'd0, s}; mul_b <= drive[18:0];\n");
         p.at(
             t + 2,
-            &format!("{receptor}round_select = ROUND_13;\n"),
-            "case (kind_selected)\n\
-             \x20   2'd1: begin i_acc <= i_acc + term; g_acc <= g_acc + {3'd0, s}; end\n\
-             \x20   2'd2: i_acc <= i_acc + {10'd0, s};\n\
-             \x20   2'd3: i_acc <= i_acc - {10'd0, s};\n\
-             \x20   default: ;\n\
-             endcase\n\
+            &format!("{receptor}round_select = ROUND_13; receptor_term = 1'b1;\n"),
+            "i_acc <= i_acc + current_term;\n\
+             if (kind_selected == 2'd1) g_acc <= g_acc + {3'd0, s};\n\
              mul_a <= {2'd0, s}; mul_b <= {1'b0, decay_selected};\n",
         );
         p.at(t + 3, "", &format!("rs{r} <= product[41:18];\n"));
@@ -390,9 +386,22 @@ module {COMPACT_CORE_TOP}(clock, reset, host_address, host_write_data, host_writ
     wire signed [44:0] rounded = product + rounding_half;
     // G_c * drive / 2^13 (S17.12, sign-extended to the current sum's width).
     wire [33:0] term = {{{{2{{rounded[44]}}}}, rounded[44:13]}};
+    // What a channel (its term) or a receptor (by its kind) adds to the current sum.
+    reg receptor_term;
+    reg [33:0] current_term;
+    always @(*) begin
+        if (!receptor_term) current_term = term;
+        else case (kind_selected)
+            2'd1: current_term = term;
+            2'd2: current_term = {{10'd0, s}};
+            2'd3: current_term = -{{10'd0, s}};
+            default: current_term = 34'd0;
+        endcase
+    end
     // x + (inf - x) k / 2^18, saturated to U0.16.
-    wire signed [45:0] relaxed_sum = $signed({{30'd0, x_selected}}) + ($signed({{rounded[44], rounded}}) >>> 18);
-    wire [15:0] x_relaxed = (relaxed_sum < 46'sd0) ? 16'd0 : (relaxed_sum > 46'sd65535) ? 16'hffff : relaxed_sum[15:0];
+    // (|product| < 2^41: the shifted product fits 27 bits, the sum 28.)
+    wire signed [27:0] relaxed_sum = $signed({{12'd0, x_selected}}) + $signed({{rounded[44], rounded[44:18]}});
+    wire [15:0] x_relaxed = (relaxed_sum < 28'sd0) ? 16'd0 : (relaxed_sum > 28'sd65535) ? 16'hffff : relaxed_sum[15:0];
     // gbar * P / 2^18 (U8.16), or a leak's gbar << 6.
     wire [23:0] conductance_next = structure_selected[14] ? {{1'b0, gbar_selected, 6'd0}} : {{1'b0, rounded[40:18]}};
     // V + I F / 2^(17 + s), saturated to S7.12.
@@ -486,7 +495,7 @@ module {COMPACT_CORE_TOP}(clock, reset, host_address, host_write_data, host_writ
         acc_read_address = {{2'd0, neuron_index}};
         acc_write = 1'b0; acc_write_address = {{2'd0, neuron_index}}; acc_write_data = 24'd0;
         gate_select = 2'd0; channel_select = 2'd0; receptor_select = 2'd0; round_select = ROUND_16;
-        drive_from_receptor = 1'b0;
+        drive_from_receptor = 1'b0; receptor_term = 1'b0;
         if (running) begin
             case (step)
 {controls}                default: ;
@@ -496,7 +505,8 @@ module {COMPACT_CORE_TOP}(clock, reset, host_address, host_write_data, host_writ
             state_write = host_state_region && host_write;
             state_slot = host_state_slot;
             state_neuron = index[{nbm}:0];
-            state_write_data = host_write_data[24:0] & {host_width_mask};
+            // Reads keep only the region's width.
+            state_write_data = host_write_data[24:0];
             table_request = region[4:3] == 2'b01 && (host_read || host_write);
             table_write = region[4:3] == 2'b01 && host_write;
             table_address = {{region[2:0], index}};
@@ -580,7 +590,6 @@ endmodule
         acc_last = (4u32 << nb) - 1,
         membrane_region = map::REGION_MEMBRANE_TABLE,
         host_slots = host_slot_cases(),
-        host_width_mask = host_width_mask(),
         controls = case_items(&program, |c| &c.controls),
         updates = case_items(&program, |c| &c.updates),
     )
@@ -614,21 +623,6 @@ fn host_slot_cases() -> String {
             format!("            5'd{region}: host_state_slot = 4'd{slot};\n")
         })
         .collect()
-}
-
-/// A host write keeps only its region's width.
-fn host_width_mask() -> String {
-    let mut cases = String::from("(");
-    for &(_, region, width) in &STATE_SLOTS {
-        write!(
-            cases,
-            "region == 5'd{region} ? 25'h{:07x} : ",
-            (1u32 << width) - 1
-        )
-        .unwrap();
-    }
-    cases.push_str("25'd0)");
-    cases
 }
 
 fn case_items(program: &[Clock], part: impl Fn(&Clock) -> &String) -> String {
