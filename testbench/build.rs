@@ -44,6 +44,15 @@ fn main() {
         &[compact_file.as_path()],
     )
     .trace(true);
+    // The chip with one compact core (`testbench::rtl_chip::COMPACT_CHIP_BUILT_FOR`).
+    let compact_config = chip::ChipConfig::builtin("ice40").expect("the built-in ice40 chip");
+    let compact_exported = hdl::export::export(&out.join("ice40"), None, &compact_config)
+        .expect("export the compact chip's Verilog");
+    let mut compact_chip_files = vec![compact_exported.waivers.as_path()];
+    compact_chip_files.extend(compact_exported.chip.iter().map(|p| p.as_path()));
+    let compact_chip = vlbuild::Model::new(hdl::chip_top::CHIP_TOP, &compact_chip_files)
+        .name("compact_chip")
+        .trace(true);
     let mut chip_files = vec![exported.waivers.as_path()];
     chip_files.extend(exported.chip.iter().map(|p| p.as_path()));
     let chip = vlbuild::Model::new(hdl::chip_top::CHIP_TOP, &chip_files).trace(true);
@@ -59,5 +68,5 @@ fn main() {
     let mut board_files = chip_files.clone();
     board_files.extend([bridge.as_path(), sim_top.as_path()]);
     let board = vlbuild::Model::new(fpga::board::SIM_TOP, &board_files);
-    vlbuild::build(&verilator, &[core, compact, chip, board]);
+    vlbuild::build(&verilator, &[core, compact, chip, compact_chip, board]);
 }

@@ -104,6 +104,34 @@ fn a_chip_core_is_refused_on_the_ice40_with_the_numbers() {
     assert!(!dir.path().join("neurofuse_board.bin").exists());
 }
 
+/// The compact core's multiplier and tables fit; the chip's other memories are what is left.
+#[test]
+fn the_compact_chip_fits_the_ice40_s_multipliers_and_single_port_rams() {
+    if !tools_available() {
+        return;
+    }
+    let dir = TempDir::new().unwrap();
+    let out = neurofuse()
+        .args([
+            "fpga",
+            "build",
+            "--board",
+            "icebreaker",
+            "--config",
+            "builtin:ice40",
+            "--out",
+        ])
+        .arg(dir.path())
+        .assert()
+        .failure()
+        .stderr(contains("chip 'ice40' (1 cores) does not fit"))
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("multipliers"), "{stderr}");
+    assert!(!stderr.contains("single-port RAMs"), "{stderr}");
+}
+
 #[test]
 fn unknown_boards_and_impossible_baud_rates_are_refused() {
     let dir = TempDir::new().unwrap();

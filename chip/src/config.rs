@@ -4,7 +4,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{MAX_NEURONS_PER_CORE, STEP_OVERHEAD_CLOCKS};
+use crate::{COMPACT_CLOCKS_PER_NEURON, MAX_NEURONS_PER_CORE, STEP_OVERHEAD_CLOCKS};
 
 #[derive(Debug, thiserror::Error, PartialEq)]
 #[error("{origin}: {message}")]
@@ -37,6 +37,9 @@ pub struct Mesh {
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Core {
+    /// The neuron datapath (`pipelined` unless the file says otherwise).
+    #[serde(default, skip_serializing_if = "Datapath::is_pipelined")]
+    pub datapath: Datapath,
     /// Neurons per core (power of two, at most [`MAX_NEURONS_PER_CORE`]).
     pub neurons: u32,
     /// Axon-table entries: presynaptic sources a core listens to.
@@ -45,6 +48,24 @@ pub struct Core {
     pub synapses: u32,
     /// Routing-table entries for outgoing spikes.
     pub routes: u32,
+}
+
+/// How a core updates its neurons: the same arithmetic, different hardware.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Datapath {
+    /// One neuron update per clock: a 16-stage pipeline with 92 multipliers.
+    #[default]
+    Pipelined,
+    /// One multiplier time-multiplexed over every product: [`COMPACT_CLOCKS_PER_NEURON`]
+    /// clocks per neuron, for FPGAs with a few multipliers (an iCE40 UltraPlus).
+    Compact,
+}
+
+impl Datapath {
+    fn is_pipelined(&self) -> bool {
+        *self == Datapath::Pipelined
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
@@ -66,10 +87,11 @@ pub struct Timing {
     pub dt_ms: f64,
 }
 
-const BUILTINS: [(&str, &str); 3] = [
+const BUILTINS: [(&str, &str); 4] = [
     ("small", include_str!("../configs/small.toml")),
     ("brainfuse", include_str!("../configs/brainfuse.toml")),
     ("tiny", include_str!("../configs/tiny.toml")),
+    ("ice40", include_str!("../configs/ice40.toml")),
 ];
 
 pub fn builtin_names() -> Vec<&'static str> {
@@ -241,7 +263,10 @@ impl ChipConfig {
 
     /// Clocks a core needs to update its neurons once (no synaptic traffic).
     pub fn update_clocks(&self) -> u32 {
-        self.core.neurons + STEP_OVERHEAD_CLOCKS
+        match self.core.datapath {
+            Datapath::Pipelined => self.core.neurons + STEP_OVERHEAD_CLOCKS,
+            Datapath::Compact => 1 + self.core.neurons * COMPACT_CLOCKS_PER_NEURON,
+        }
     }
 
     /// Biological time per wall-clock time when every tick is only the neuron update:

@@ -8,7 +8,7 @@ mod config;
 pub mod image;
 
 pub use config::{
-    builtin_names, index_bits, ChipConfig, ConfigError, Core, Mesh, Router, Timing, Words,
+    builtin_names, index_bits, ChipConfig, ConfigError, Core, Datapath, Mesh, Router, Timing, Words,
 };
 pub use image::{ChipImage, CoreImage, ImageError};
 
@@ -17,3 +17,5 @@ pub const MAX_NEURONS_PER_CORE: u32 = 1024;
 /// Clocks a step spends besides one per neuron: the start and the datapath's pipeline
 /// depth (`hdl::core::WRITE_BACK`).
 pub const STEP_OVERHEAD_CLOCKS: u32 = 16;
+/// Clocks the compact datapath spends per neuron (`hdl::compact_core::clocks_per_neuron`).
+pub const COMPACT_CLOCKS_PER_NEURON: u32 = 100;

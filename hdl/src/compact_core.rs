@@ -654,6 +654,14 @@ mod tests {
     }
 
     #[test]
+    fn the_chip_configuration_counts_the_schedule_s_clocks() {
+        assert_eq!(
+            clocks_per_neuron(),
+            chip::COMPACT_CLOCKS_PER_NEURON as usize
+        );
+    }
+
+    #[test]
     fn every_clock_of_the_schedule_is_used() {
         let program = schedule();
         assert!(program.len() < 256, "the step counter is 8 bits");

@@ -103,8 +103,8 @@ pub struct Exported {
     pub chip: Vec<PathBuf>,
 }
 
-/// Writes `neuron_core.v` and the chip of `config` (`neurofuse_chip.v` and its blocks) into
-/// `dir`, and with `tables`, the memory-initialization files the cores' table RAMs load (so
+/// Writes the core (`neuron_core.v`, or `compact_neuron_core.v` for the compact datapath)
+/// and the chip of `config` (`neurofuse_chip.v` and its blocks) into `dir`, and with `tables`, the memory-initialization files the cores' table RAMs load (so
 /// the FPGA starts with the channel set in place; the host can still overwrite them).
 pub fn export(
     dir: &Path,
@@ -134,8 +134,24 @@ pub fn export(
             "router.fifo_depth {fifo_depth}: the RTL's FIFOs hold a power of two from 2 to 1024"
         ));
     }
+    let core_file = match config.core.datapath {
+        chip::Datapath::Pipelined => (TOP, verilog(&mut core)),
+        chip::Datapath::Compact => {
+            if tables.is_some() {
+                return Err(
+                    "the compact core's tables are loaded by the host, not baked into \
+                            the bitstream: leave out the channel set, or use core.datapath = \
+                            \"pipelined\""
+                        .into(),
+                );
+            }
+            let bits = chip::index_bits(config.core.neurons);
+            let verilog = crate::compact_core::compact_core_verilog(bits)?;
+            (crate::compact_core::COMPACT_CORE_TOP, verilog)
+        }
+    };
     let files = [
-        (TOP, verilog(&mut core)),
+        core_file,
         (ROUTER_TOP, router_verilog(fifo_depth)),
         (DELIVERY_TOP, delivery_verilog()),
         (crate::chip_top::EMISSION_TOP, emission_verilog()),

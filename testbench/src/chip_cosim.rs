@@ -10,7 +10,7 @@ use sim::ChipModel;
 use std::path::{Path, PathBuf};
 
 #[cfg(has_verilator)]
-use crate::rtl_chip::{NeuronState, RtlChip};
+use crate::rtl_chip::{ChipPorts, NeuronState, RtlChip, RtlChipOf};
 #[cfg(has_verilator)]
 use crate::state_vcd::{Sample, StateVcd};
 
@@ -56,8 +56,8 @@ pub struct CosimReport {
 #[cfg(has_verilator)]
 /// Runs `inputs.len()` ticks (`inputs[t]`: external inputs firing at tick t). Errors are the
 /// chip refusing the image or reporting lost packets; a disagreement is `divergence`.
-pub fn cosim(
-    rtl: &mut RtlChip,
+pub fn cosim<M: ChipPorts>(
+    rtl: &mut RtlChipOf<M>,
     image: &ChipImage,
     inputs: &[Vec<u32>],
     state_every: usize,
@@ -130,10 +130,10 @@ fn spike(tick: usize, (core, neuron): (u32, u32), expected: i64, got: i64) -> Di
 }
 
 #[cfg(has_verilator)]
-fn first_state_difference(
+fn first_state_difference<M: ChipPorts>(
     tick: usize,
     model: &ChipModel,
-    rtl: &mut RtlChip,
+    rtl: &mut RtlChipOf<M>,
 ) -> Result<Option<Divergence>, String> {
     for (k, pop) in model.cores.iter().enumerate() {
         for i in 0..pop.len() {

@@ -18,7 +18,7 @@ pub mod state_vcd;
 pub mod toggles;
 
 #[cfg(has_verilator)]
-pub use rtl_chip::RtlChip;
+pub use rtl_chip::{RtlChip, RtlCompactChip};
 #[cfg(has_verilator)]
 pub use rtl_core::{RtlCompactCore, RtlCore};
 #[cfg(has_verilator)]

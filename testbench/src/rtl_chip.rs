@@ -1,4 +1,5 @@
-//! The verilated chip (`neurofuse_chip`, built for `builtin:small`) behind its host bus:
+//! The verilated chips (`neurofuse_chip`, built for `builtin:small` and, with the compact
+//! core, for `builtin:ice40`) behind their host bus:
 //! load an image, run ticks, inject input spikes, read state.
 
 use std::path::Path;
@@ -12,6 +13,98 @@ mod verilated {
     include!(concat!(env!("OUT_DIR"), "/vl_neurofuse_chip.rs"));
 }
 
+mod verilated_compact {
+    include!(concat!(env!("OUT_DIR"), "/vl_compact_chip.rs"));
+}
+
+/// The ports of a verilated chip.
+pub trait ChipPorts {
+    fn create() -> Self;
+    fn eval(&mut self);
+    fn trace_open(&mut self, path: &Path) -> std::io::Result<()>;
+    fn trace_dump(&mut self, t: u64);
+    fn trace_close(&mut self);
+    fn set_clock(&mut self, v: u8);
+    fn set_reset(&mut self, v: u8);
+    fn set_host_address(&mut self, v: u32);
+    fn set_host_write_data(&mut self, v: u32);
+    fn set_host_write(&mut self, v: u8);
+    fn set_host_read(&mut self, v: u8);
+    fn host_read_valid(&self) -> u8;
+    fn host_read_data(&self) -> u32;
+    fn tick_busy(&self) -> u8;
+    /// Bit k: core k's spike port is valid.
+    fn spike_valid(&self) -> u64;
+    /// Core k's spiking neuron in bits 10k .. 10k + 9.
+    fn spike_neuron(&self) -> u64;
+}
+
+macro_rules! chip_ports {
+    ($model:ty) => {
+        impl ChipPorts for $model {
+            fn create() -> Self {
+                <$model>::new()
+            }
+            #[inline]
+            fn eval(&mut self) {
+                <$model>::eval(self)
+            }
+            fn trace_open(&mut self, path: &Path) -> std::io::Result<()> {
+                <$model>::trace_open(self, path)
+            }
+            fn trace_dump(&mut self, t: u64) {
+                <$model>::trace_dump(self, t)
+            }
+            fn trace_close(&mut self) {
+                <$model>::trace_close(self)
+            }
+            #[inline]
+            fn set_clock(&mut self, v: u8) {
+                <$model>::set_clock(self, v)
+            }
+            fn set_reset(&mut self, v: u8) {
+                <$model>::set_reset(self, v)
+            }
+            fn set_host_address(&mut self, v: u32) {
+                <$model>::set_host_address(self, v)
+            }
+            fn set_host_write_data(&mut self, v: u32) {
+                <$model>::set_host_write_data(self, v)
+            }
+            fn set_host_write(&mut self, v: u8) {
+                <$model>::set_host_write(self, v)
+            }
+            fn set_host_read(&mut self, v: u8) {
+                <$model>::set_host_read(self, v)
+            }
+            fn host_read_valid(&self) -> u8 {
+                <$model>::host_read_valid(self)
+            }
+            fn host_read_data(&self) -> u32 {
+                <$model>::host_read_data(self)
+            }
+            #[inline]
+            fn tick_busy(&self) -> u8 {
+                <$model>::tick_busy(self)
+            }
+            #[inline]
+            fn spike_valid(&self) -> u64 {
+                <$model>::spike_valid(self).into()
+            }
+            fn spike_neuron(&self) -> u64 {
+                <$model>::spike_neuron(self).into()
+            }
+        }
+    };
+}
+
+chip_ports!(verilated::Model);
+chip_ports!(verilated_compact::Model);
+
+/// The configuration this build's verilated compact chip ([`RtlCompactChip`]) was
+/// generated for.
+pub const COMPACT_CHIP_BUILT_FOR: &str = "builtin:ice40";
+
 /// What one tick produced.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ChipTick {
@@ -24,21 +117,26 @@ pub struct ChipTick {
 }
 
 /// A running RTL chip. Each clock is two evaluations (rising, then falling edge).
-pub struct RtlChip {
-    model: verilated::Model,
+pub struct RtlChipOf<M: ChipPorts> {
+    model: M,
     cycles: u64,
     tracing: bool,
     cores: u32,
     loaded: Option<ChipLoad>,
-    /// The fault [`RtlChip::set_fault`] asked for, put back after the reset of every load.
+    /// The fault [`RtlChipOf::set_fault`] asked for, put back after the reset of every load.
     fault: Option<u32>,
 }
 
-impl RtlChip {
-    /// The chip after a reset; its memories are empty until [`RtlChip::load`].
+/// The verilated chip of `builtin:small` (2 x 2 pipelined cores).
+pub type RtlChip = RtlChipOf<verilated::Model>;
+/// The verilated chip of [`COMPACT_CHIP_BUILT_FOR`] (one compact core).
+pub type RtlCompactChip = RtlChipOf<verilated_compact::Model>;
+
+impl<M: ChipPorts> RtlChipOf<M> {
+    /// The chip after a reset; its memories are empty until [`RtlChipOf::load`].
     pub fn new() -> Self {
-        let mut chip = RtlChip {
-            model: verilated::Model::new(),
+        let mut chip = RtlChipOf {
+            model: M::create(),
             cycles: 0,
             tracing: false,
             cores: 0,
@@ -139,7 +237,7 @@ impl RtlChip {
 
     /// Resets the chip over the bus (as `hdl::host::load` does), then loads `image`, or says
     /// why this chip cannot hold it (nothing is written then). A fault set with
-    /// [`RtlChip::set_fault`] stays set.
+    /// [`RtlChipOf::set_fault`] stays set.
     pub fn load(&mut self, image: &ChipImage) -> Result<(), String> {
         let (width, height, fifo) = self.shape();
         let c = &image.config;
@@ -300,18 +398,18 @@ impl RtlChip {
 }
 
 /// The direct bus, for `hdl::host`'s bus-only driver.
-impl hdl::host::HostBus for RtlChip {
+impl<M: ChipPorts> hdl::host::HostBus for RtlChipOf<M> {
     fn read(&mut self, address: u32) -> Result<Option<u32>, String> {
-        Ok(RtlChip::read(self, address))
+        Ok(RtlChipOf::read(self, address))
     }
 
     fn write(&mut self, address: u32, data: u32) -> Result<(), String> {
-        RtlChip::write(self, address, data);
+        RtlChipOf::write(self, address, data);
         Ok(())
     }
 }
 
-impl Default for RtlChip {
+impl<M: ChipPorts> Default for RtlChipOf<M> {
     fn default() -> Self {
         Self::new()
     }

@@ -7,8 +7,60 @@ use network::random::RandomNetwork;
 use network::Stimulus;
 
 fn image(spec: &RandomNetwork) -> chip::ChipImage {
-    let config = ChipConfig::builtin("small").unwrap();
+    image_for(spec, "small")
+}
+
+fn image_for(spec: &RandomNetwork, config: &str) -> chip::ChipImage {
+    let config = ChipConfig::builtin(config).unwrap();
     compiler::compile(&spec.build(), &config).unwrap().image
+}
+
+/// The chip with one compact core (one multiplier: the iCE40 chip), its emission and
+/// delivery units, router and tick controller, against `sim` on random networks that fill
+/// it.
+#[test]
+fn random_networks_run_bit_exact_on_the_compact_chip() {
+    #[cfg(not(has_verilator))]
+    {
+        eprintln!("{}", testbench::RTL_SKIPPED);
+        let _ = image_for;
+    }
+    #[cfg(has_verilator)]
+    for (seed, neurons, fanout) in [(4, 64, 12), (5, 40, 30)] {
+        let spec = RandomNetwork {
+            neurons,
+            fanout,
+            inputs: 16,
+            input_fanout: 12,
+            seed,
+            ..RandomNetwork::default()
+        };
+        let image = image_for(&spec, "ice40");
+        let ticks = 300;
+        let stimulus =
+            Stimulus::poisson(spec.inputs, 2000.0, ticks, image.config.timing.dt_ms, seed);
+        let inputs: Vec<Vec<u32>> = (0..ticks).map(|t| stimulus.at(t).to_vec()).collect();
+        let mut rtl = testbench::RtlCompactChip::new();
+        let report = testbench::chip_cosim::cosim(&mut rtl, &image, &inputs, 50, |_| {}).unwrap();
+        if let Some(d) = &report.divergence {
+            panic!("seed {seed}: the compact chip and sim diverge at {d}");
+        }
+        let mean =
+            report.cycles.iter().map(|&c| c as f64).sum::<f64>() / report.cycles.len() as f64;
+        eprintln!(
+            "seed {seed}: {neurons} neurons on the compact chip, {} ticks, {} spikes, {} synaptic events, {mean:.0} clocks/tick",
+            report.ticks, report.spikes, report.synaptic_events
+        );
+        assert!(
+            report.spikes > 0 && report.synaptic_events > 0,
+            "seed {seed}: nothing was routed"
+        );
+        // A tick is at least the update of every neuron, 100 clocks each.
+        assert!(
+            mean >= (neurons * 100) as f64,
+            "seed {seed}: {mean} clocks per tick"
+        );
+    }
 }
 
 #[cfg(has_verilator)]
