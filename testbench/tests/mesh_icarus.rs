@@ -157,7 +157,49 @@ fn the_mesh_delivers_every_packet_once_under_load() {
     if !testbench::icarus::available() {
         return;
     }
+    run_mesh(1, 1, 300, 0.0, 4);
     run_mesh(2, 2, 200, 0.0, 1);
     run_mesh(3, 2, 150, 0.8, 2);
     run_mesh(4, 3, 60, 0.3, 3);
+}
+
+/// A one-core chip's link drops a packet for a core that does not exist and reports it, and
+/// still passes the valid ones.
+#[test]
+fn the_one_core_link_drops_packets_off_its_edge_and_reports_them() {
+    if !testbench::icarus::available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("spike_mesh.v"),
+        hdl::mesh::mesh_verilog(1, 1),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("tb.v"), TEST_BENCH).unwrap();
+    let packets = [
+        hdl::router::packet(1, 0, 7),
+        hdl::router::packet(0, 0, 8),
+        hdl::router::packet(0, 1, 9),
+        hdl::router::packet(0, 0, 10),
+    ];
+    let hex: String = packets.iter().map(|p| format!("{p:08x}\n")).collect();
+    std::fs::write(dir.path().join("packets.hex"), hex).unwrap();
+    let log = testbench::icarus::run(
+        dir.path(),
+        "tb",
+        &["spike_mesh.v", "tb.v"],
+        &["N=1".into(), "PER_CORE=4".into(), "SEED=5".into()],
+    );
+    let ejected: Vec<u32> = log
+        .lines()
+        .filter_map(|l| l.strip_prefix("e "))
+        .map(|l| l.split_whitespace().nth(2).unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(ejected, vec![packets[1], packets[3]], "{log}");
+    assert_eq!(
+        log.lines().filter(|l| l.starts_with("edge_error")).count(),
+        2,
+        "{log}"
+    );
 }
