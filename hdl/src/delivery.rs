@@ -16,6 +16,7 @@
 use rust_hdl::prelude::*;
 
 use crate::ram::SyncRam;
+use crate::single_port_ram::SinglePortRam;
 
 /// Axon-table entries per core (10 address bits).
 pub const AXON_ADDRESS_BITS: usize = 10;
@@ -76,7 +77,8 @@ pub struct SynapseDelivery {
     /// No packet in flight.
     pub idle: Signal<Out, Bit>,
     axon_table: SyncRam<30, AXON_ADDRESS_BITS>,
-    synapse_ram: SyncRam<28, SYNAPSE_ADDRESS_BITS>,
+    /// Single-port: the host writes it only between ticks (an iCE40 UltraPlus's SPRAM).
+    synapse_ram: SinglePortRam<28, SYNAPSE_ADDRESS_BITS>,
     /// The accepted packet's axon entry arrives this clock.
     reading_axon: DFF<Bit>,
     streaming: DFF<Bit>,

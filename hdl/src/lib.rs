@@ -30,6 +30,7 @@ pub mod parameters;
 pub mod ram;
 pub mod receptor_unit;
 pub mod router;
+pub mod single_port_ram;
 pub mod tick;
 pub mod voltage_update;
 
