@@ -472,7 +472,7 @@ fn evaluate_refusals_are_clear() {
             .assert()
             .failure()
             .stderr(contains(
-                "the verilated chip (built for builtin:small): the image is for a 1 x 1 mesh with 8-packet FIFOs (chip 'tiny'); this RTL chip is 2 x 2",
+                "the verilated chip (built for builtin:small): the image is for 1 x 1 cores of 256 neurons, 8-packet FIFOs (chip 'tiny'); this RTL chip is 2 x 2 cores of 256 neurons, 8-packet FIFOs",
             ));
     }
 }

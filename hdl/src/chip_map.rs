@@ -45,7 +45,8 @@ pub const CHIP_RUN: u32 = 1;
 pub const CHIP_STATUS: u32 = 2;
 pub const CHIP_TICK_CYCLES: u32 = 3;
 pub const CHIP_TICKS: u32 = 4;
-/// The chip's shape: `width[7:0] | height[15:8] | log2(fifo_depth)[23:16]`.
+/// The chip's shape: `width[7:0] | height[15:8] | log2(fifo_depth)[23:16] |
+/// log2(neurons per core)[27:24]` (a compact core holds only its configuration's neurons).
 pub const CHIP_SHAPE: u32 = 5;
 /// Clocks of the last tick in which some core's emission unit waited on a full router port
 /// (back-pressure from the mesh). Also counts between ticks (injected inputs).
@@ -62,9 +63,10 @@ pub const CHIP_FAULT: u32 = 12;
 /// sets (the cores' parameters, the weight shifts) are cleared too, so an image is loaded
 /// after it. [`crate::host::load`] does this first.
 pub const CHIP_RESET: u32 = 13;
-/// "NFC" and version 4 (version 2: output spikes readable over the bus; version 3: the
-/// status register's sticky bits clear on a write; version 4: the reset register).
-pub const CHIP_IDENTITY_VALUE: u32 = 0x4E46_4304;
+/// "NFC" and version 5 (version 2: output spikes readable over the bus; version 3: the
+/// status register's sticky bits clear on a write; version 4: the reset register; version
+/// 5: the shape reports the neurons per core).
+pub const CHIP_IDENTITY_VALUE: u32 = 0x4E46_4305;
 
 pub const STATUS_BUSY: u32 = 1;
 pub const STATUS_IDLE: u32 = 2;
@@ -103,8 +105,23 @@ pub const fn address(unit: u32, core: u32, local: u32) -> u32 {
     unit << 24 | core << 16 | local
 }
 
-pub fn shape_word(width: u32, height: u32, fifo_depth: u32) -> u32 {
-    width | height << 8 | fifo_depth.trailing_zeros() << 16
+/// The shape a chip built for `config` reports ([`CHIP_SHAPE`]).
+pub fn shape_word(config: &chip::ChipConfig) -> u32 {
+    config.mesh.width
+        | config.mesh.height << 8
+        | config.router.fifo_depth.trailing_zeros() << 16
+        | config.core.neurons.trailing_zeros() << 24
+}
+
+/// A shape word in words: "W x H cores of N neurons, F-packet FIFOs".
+pub fn describe_shape(word: u32) -> String {
+    format!(
+        "{} x {} cores of {} neurons, {}-packet FIFOs",
+        word & 0xFF,
+        (word >> 8) & 0xFF,
+        1u32 << ((word >> 24) & 0xF),
+        1u32 << ((word >> 16) & 0xFF)
+    )
 }
 
 /// An image as host writes, and where each external input was placed.

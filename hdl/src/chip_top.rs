@@ -33,7 +33,7 @@ pub fn chip_verilog(config: &ChipConfig) -> Result<String, String> {
             chip_map::MAX_CORES
         ));
     }
-    let shape = chip_map::shape_word(width, height, config.router.fifo_depth);
+    let shape = chip_map::shape_word(config);
     let mut v = String::new();
     let w = &mut v;
     let last = n - 1;

@@ -66,12 +66,13 @@ pub fn load(
         ));
     }
     let shape = chip_register(bus, chip_map::CHIP_SHAPE)?;
-    let c = &image.config;
-    let wanted = chip_map::shape_word(c.mesh.width, c.mesh.height, c.router.fifo_depth);
+    let wanted = chip_map::shape_word(&image.config);
     if shape != wanted {
         return Err(format!(
-            "the image is for a {} x {} mesh with {}-packet FIFOs; the chip reports shape {shape:#x} (expected {wanted:#x})",
-            c.mesh.width, c.mesh.height, c.router.fifo_depth
+            "the image is for {} (chip '{}'); the chip is {}",
+            chip_map::describe_shape(wanted),
+            image.config.name,
+            chip_map::describe_shape(shape)
         ));
     }
     let load = chip_map::load(image)?;

@@ -239,12 +239,14 @@ impl<M: ChipPorts> RtlChipOf<M> {
     /// why this chip cannot hold it (nothing is written then). A fault set with
     /// [`RtlChipOf::set_fault`] stays set.
     pub fn load(&mut self, image: &ChipImage) -> Result<(), String> {
-        let (width, height, fifo) = self.shape();
-        let c = &image.config;
-        if (c.mesh.width, c.mesh.height, c.router.fifo_depth) != (width, height, fifo) {
+        let shape = self.chip_register(chip_map::CHIP_SHAPE);
+        let wanted = chip_map::shape_word(&image.config);
+        if shape != wanted {
             return Err(format!(
-                "the image is for a {} x {} mesh with {}-packet FIFOs (chip '{}'); this RTL chip is {width} x {height} with {fifo}",
-                c.mesh.width, c.mesh.height, c.router.fifo_depth, c.name
+                "the image is for {} (chip '{}'); this RTL chip is {}",
+                chip_map::describe_shape(wanted),
+                image.config.name,
+                chip_map::describe_shape(shape)
             ));
         }
         let load = chip_map::load(image)?;

@@ -367,3 +367,40 @@ fn a_reset_by_bus_or_pin_stops_a_tick_and_leaves_nothing_in_flight() {
         }
     }
 }
+
+/// A compact core holds only its configuration's neurons: an image compiled for a chip of
+/// the same mesh with bigger cores is refused by the shape it reports, not loaded to alias.
+#[test]
+fn the_compact_chip_refuses_an_image_for_bigger_cores() {
+    if !testbench::rtl_available() {
+        return;
+    }
+    let text =
+        include_str!("../../chip/configs/ice40.toml").replace("neurons = 64", "neurons = 128");
+    let config = ChipConfig::from_toml(&text, "ice40 with 128 neurons").unwrap();
+    let spec = RandomNetwork {
+        neurons: 100,
+        inputs: 8,
+        fanout: 5,
+        input_fanout: 5,
+        ..RandomNetwork::default()
+    };
+    let image = compiler::compile(&spec.build(), &config).unwrap().image;
+    #[cfg(has_verilator)]
+    {
+        let mut rtl = testbench::RtlCompactChip::new();
+        let expected =
+            "the image is for 1 x 1 cores of 128 neurons, 4-packet FIFOs (chip 'ice40'); \
+                        this RTL chip is 1 x 1 cores of 64 neurons, 4-packet FIFOs";
+        let err = rtl.load(&image).unwrap_err();
+        assert_eq!(err, expected);
+        // The bus-only host driver (a board's) refuses it the same way.
+        let err = hdl::host::load(&mut rtl, &image, &mut |_, _| {}).unwrap_err();
+        assert!(
+            err.contains("1 x 1 cores of 128 neurons") && err.contains("1 x 1 cores of 64 neurons"),
+            "{err}"
+        );
+    }
+    #[cfg(not(has_verilator))]
+    let _ = image;
+}

@@ -326,7 +326,10 @@ mod verilated {
         wrong.config.mesh.width = 1;
         wrong.config.mesh.height = 4;
         let e = host::load(&mut by_bus, &wrong, &mut |_, _| {}).unwrap_err();
-        assert!(e.contains("1 x 4 mesh"), "{e}");
+        assert!(
+            e.contains("the image is for 1 x 4 cores") && e.contains("the chip is 2 x 2 cores"),
+            "{e}"
+        );
         let e = host::run_tick(&mut by_bus, &loaded, 4, &[32]).unwrap_err();
         assert_eq!(e, "input 32 does not exist; the image has 32");
     }
