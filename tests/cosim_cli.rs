@@ -113,6 +113,6 @@ fn images_the_rtl_chip_cannot_hold_and_bad_arguments_are_refused() {
         .arg(dir.path().join("out"))
         .assert()
         .failure()
-        .stderr(contains("8 x 5 mesh"))
+        .stderr(contains("the image is for 8 x 5 cores of 1024 neurons"))
         .stderr(contains("this RTL chip is 2 x 2"));
 }

@@ -130,6 +130,13 @@ fn the_compact_chip_fits_the_ice40_s_multipliers_and_single_port_rams() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("multipliers"), "{stderr}");
     assert!(!stderr.contains("single-port RAMs"), "{stderr}");
+    // What stage 1 mapped: the core's multiplier onto 4 SB_MAC16; its gate tables and the
+    // synapse memory onto 2 SPRAMs each.
+    let stat = std::fs::read_to_string(dir.path().join("stage1-stat.txt")).unwrap();
+    let cells = fpga::flow::parse_stat(&stat);
+    let count = |cell: &str| cells.iter().find(|(c, _)| c == cell).map_or(0, |&(_, n)| n);
+    assert_eq!(count("SB_MAC16"), 4, "{stat}");
+    assert_eq!(count("SB_SPRAM256KA"), 4, "{stat}");
 }
 
 #[test]

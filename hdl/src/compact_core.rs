@@ -12,8 +12,10 @@
 //! accumulators simple dual-port (block RAM), because a delivery reads one and writes
 //! another in the same clock.
 //!
-//! Capacity: `2^neuron_bits` neurons (the host map's index is the same 11 bits; indices at
-//! or above the capacity alias, so the loader must check `neuron_count`).
+//! Capacity: `2^neuron_bits` neurons. A step stops at the capacity whatever `neuron_count`
+//! says; host and delivery indices at or above it alias (the host map's index is the same
+//! 11 bits), so a chip reports its cores' capacity and a host checks images against it
+//! (`chip_map::CHIP_SHAPE`).
 
 use std::fmt::Write as _;
 
@@ -562,7 +564,8 @@ module {COMPACT_CORE_TOP}(clock, reset, host_address, host_write_data, host_writ
             if (step == 8'd{last_clock}) begin
                 step <= 8'd0;
                 neuron <= neuron + 11'd1;
-                if (neuron + 11'd1 == neuron_count) running <= 1'b0;
+                // The last neuron asked for, or the last one the core holds.
+                if (neuron + 11'd1 == neuron_count || neuron_index == {{{nb}{{1'b1}}}}) running <= 1'b0;
             end else begin
                 step <= step + 8'd1;
             end

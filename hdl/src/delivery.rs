@@ -77,7 +77,7 @@ pub struct SynapseDelivery {
     /// No packet in flight.
     pub idle: Signal<Out, Bit>,
     axon_table: SyncRam<30, AXON_ADDRESS_BITS>,
-    /// Single-port: the host writes it only between ticks (an iCE40 UltraPlus's SPRAM).
+    /// Single-port (an iCE40 UltraPlus's SPRAM): a host write holds the stream for a clock.
     synapse_ram: SinglePortRam<28, SYNAPSE_ADDRESS_BITS>,
     /// The accepted packet's axon entry arrives this clock.
     reading_axon: DFF<Bit>,
@@ -125,8 +125,10 @@ impl Logic for SynapseDelivery {
             self.streaming.d.next = self.axon_table.read_data.val().get_bits::<15>(15).any();
         }
         self.synapse_ram.read_address.next = self.cursor.q.val().get_bits::<14>(0);
-        self.fetched.d.next = self.streaming.q.val();
-        if self.streaming.q.val() {
+        // A host write to the synapse memory takes its one port for that clock: the stream
+        // waits and reads the same entry in the next.
+        self.fetched.d.next = self.streaming.q.val() & !self.host_write_synapse.val();
+        if self.streaming.q.val() & !self.host_write_synapse.val() {
             self.cursor.d.next = self.cursor.q.val() + 1;
             self.remaining.d.next = self.remaining.q.val() - 1;
             if self.remaining.q.val() == 1 {
@@ -190,12 +192,14 @@ mod tests {
 
     /// Loads the tables, offers `packets` (waiting `gaps[i]` clocks after each is taken;
     /// `enable` low every `disable_every`-th clock) and returns the deliveries and the clocks
-    /// from the first offer until the unit is idle again.
+    /// from the first offer until the unit is idle again. With `rewrite_every`, the host
+    /// rewrites a synapse entry (with its own contents) every `rewrite_every`-th clock.
     fn run(
         (axons, synapses): Table,
         packets: Vec<u32>,
         gaps: Vec<u32>,
         disable_every: u32,
+        rewrite_every: u32,
     ) -> (Vec<(u32, u32, u32)>, u32) {
         let out = std::sync::Arc::new(std::sync::Mutex::new((Vec::new(), 0)));
         let result = out.clone();
@@ -230,6 +234,14 @@ mod tests {
             let (mut next, mut wait, mut clocks) = (0, 0, 0u32);
             while next < packets.len() || !x.idle.val() {
                 x.enable.next = disable_every == 0 || clocks % disable_every != disable_every - 1;
+                let rewrite = rewrite_every != 0 && clocks % rewrite_every == 0;
+                x.host_write_synapse.next = rewrite;
+                if rewrite {
+                    let s = (clocks as usize * 7) % synapses.len();
+                    let (t, w, r) = synapses[s];
+                    x.host_address.next = (s as u32).to_bits();
+                    x.host_write_data.next = synapse_word(t, w, r).unwrap().to_bits();
+                }
                 let offer = next < packets.len() && wait == 0;
                 x.packet_valid.next = offer;
                 if offer {
@@ -279,7 +291,7 @@ mod tests {
         let packets: Vec<u32> = (0..60).map(|_| rng.gen_range(0..24u32)).collect();
         let gaps: Vec<u32> = packets.iter().map(|_| rng.gen_range(0..3u32)).collect();
         let want = expected(&tables, &packets);
-        let (got, _) = run(tables, packets, gaps, 7);
+        let (got, _) = run(tables, packets, gaps, 7, 0);
         assert_eq!(got.len(), want.len());
         assert_eq!(got, want);
     }
@@ -291,9 +303,22 @@ mod tests {
         let packets: Vec<u32> = (0..40).map(|_| rng.gen_range(0..24u32)).collect();
         let want = expected(&tables, &packets);
         let budget: u32 = packets.iter().map(|&p| tables.0[p as usize].1 + 2).sum();
-        let (got, clocks) = run(tables, packets.clone(), vec![0; packets.len()], 0);
+        let (got, clocks) = run(tables, packets.clone(), vec![0; packets.len()], 0, 0);
         assert_eq!(got, want);
         // The last delivery leaves one clock after the last packet's stream ends.
         assert_eq!(clocks, budget + 1, "clocks for {} packets", packets.len());
+    }
+
+    /// The synapse memory has one port: host writes while packets stream (as a host that
+    /// updates weights between ticks while injected inputs are delivered) delay deliveries
+    /// but neither drop nor repeat one.
+    #[test]
+    fn host_synapse_writes_during_a_stream_lose_no_delivery() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(9);
+        let tables = random_tables(&mut rng);
+        let packets: Vec<u32> = (0..40).map(|_| rng.gen_range(0..24u32)).collect();
+        let want = expected(&tables, &packets);
+        let (got, _) = run(tables, packets.clone(), vec![0; packets.len()], 0, 3);
+        assert_eq!(got, want);
     }
 }

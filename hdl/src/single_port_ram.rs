@@ -1,10 +1,10 @@
 //! A synchronous RAM with one address for reads and writes, behind the ports of
 //! [`SyncRam`](crate::ram::SyncRam): a clock with `write_enable` writes `write_data` at
 //! `write_address` and reads nothing (`read_data` keeps its value); any other clock reads
-//! `read_address` (data one clock later). For memories whose user never reads in a write's
-//! clock (the synapse memory: written by the host between ticks, read during them), so that
-//! Yosys can map them onto single-port RAM (iCE40 UltraPlus SB_SPRAM256KA with
-//! `synth_ice40 -spram`) as well as onto block RAM.
+//! `read_address` (data one clock later). For memories whose user can wait a clock for a
+//! read when a write takes the port (the synapse memory: its delivery unit holds a stream
+//! while the host writes), so that Yosys can map them onto single-port RAM (iCE40
+//! UltraPlus SB_SPRAM256KA with `synth_ice40 -spram`) as well as onto block RAM.
 
 use rust_hdl::prelude::*;
 

@@ -16,8 +16,8 @@ fn image_for(spec: &RandomNetwork, config: &str) -> chip::ChipImage {
 }
 
 /// The chip with one compact core (one multiplier: the iCE40 chip), its emission and
-/// delivery units, router and tick controller, against `sim` on random networks that fill
-/// it.
+/// delivery units, the one-packet link of a one-core mesh and the tick controller, against
+/// `sim` on random networks that fill it.
 #[test]
 fn random_networks_run_bit_exact_on_the_compact_chip() {
     #[cfg(not(has_verilator))]

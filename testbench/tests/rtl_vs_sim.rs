@@ -164,6 +164,9 @@ fn compare_on<M: CorePorts>(
         pop.i_ext[i] = current_to_fixed(rng.uniform(-5.0, 40.0));
     }
     rtl.load_image(&CoreImage::new(&engine, &pop).unwrap());
+    // The probe port reports this neuron's new state every step.
+    let probed = n / 2;
+    rtl.set_probe(probed as u16);
     let mut total_spikes = 0;
     for step in 0..steps {
         if step % 40 == 0 {
@@ -190,6 +193,11 @@ fn compare_on<M: CorePorts>(
             .map(|i| i as u16)
             .collect();
         assert_eq!(out.spikes, expected, "step {step}: spikes differ");
+        let probe = out.probe.expect("the probed neuron's state");
+        assert_eq!(probe.v, pop.v[probed], "step {step}: probed V");
+        for (g, x) in pop.gates.iter().enumerate() {
+            assert_eq!(probe.gates[g], x[probed], "step {step}: probed gate {g}");
+        }
         total_spikes += expected.len();
         for i in 0..n {
             let got = rtl.read_state(i as u32);
@@ -411,6 +419,17 @@ fn compact_core_at_full_capacity_is_bit_exact() {
 }
 
 #[test]
+fn compact_core_traub_miles_population_is_bit_exact() {
+    compare(
+        Core::Compact,
+        &ChannelSet::builtin("traub_miles").unwrap(),
+        32,
+        1200,
+        8,
+    );
+}
+
+#[test]
 fn compact_core_every_gate_and_channel_is_bit_exact() {
     let set = ChannelSet::from_toml(FOUR_GATES, "four_gates").unwrap();
     compare(Core::Compact, &set, 32, 1200, 6);
@@ -446,4 +465,11 @@ fn a_compact_core_step_takes_its_schedule_per_neuron() {
         let out = rtl.step();
         assert_eq!(out.cycles, 1 + n as u64 * per_neuron, "{n} neurons");
     }
+    // A neuron count above the capacity: the step stops at the capacity.
+    let capacity = 1u64 << compact_capacity_bits();
+    rtl.write(
+        map::address(map::REGION_REGISTERS, map::REG_NEURON_COUNT),
+        capacity as u32 + 5,
+    );
+    assert_eq!(rtl.step().cycles, 1 + capacity * per_neuron);
 }
