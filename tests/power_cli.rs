@@ -246,6 +246,11 @@ fn verilog_memories(path: &Path) -> Vec<(u64, u32)> {
     let text = std::fs::read_to_string(path).unwrap();
     let mut out = Vec::new();
     for line in text.lines().map(str::trim) {
+        // A memory may carry a synthesis attribute, `(* no_rw_check *) reg ...`.
+        let line = match line.strip_prefix("(*").and_then(|l| l.split_once("*)")) {
+            Some((_, rest)) => rest.trim(),
+            None => line,
+        };
         let Some(rest) = line.strip_prefix("reg") else {
             continue;
         };

@@ -18,4 +18,4 @@ pub const MAX_NEURONS_PER_CORE: u32 = 1024;
 /// depth (`hdl::core::WRITE_BACK`).
 pub const STEP_OVERHEAD_CLOCKS: u32 = 16;
 /// Clocks the compact datapath spends per neuron (`hdl::compact_core::clocks_per_neuron`).
-pub const COMPACT_CLOCKS_PER_NEURON: u32 = 100;
+pub const COMPACT_CLOCKS_PER_NEURON: u32 = 89;

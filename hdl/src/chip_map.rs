@@ -20,9 +20,10 @@
 use chip::ChipImage;
 use sim::ChipModel;
 
-use crate::delivery::{self, MAX_AXONS, MAX_SYNAPSES, WEIGHT_BITS};
-use crate::emission::{self, INPUT_SOURCE_BASE, MAX_ROUTES};
+use crate::delivery::{self, WEIGHT_BITS};
+use crate::emission::{self, INPUT_SOURCE_BASE};
 use crate::map::{self, HostWrite};
+use crate::memories::CoreMemories;
 
 pub const UNIT_CORE: u32 = 0;
 pub const UNIT_AXON: u32 = 1;
@@ -51,6 +52,10 @@ pub const CHIP_SHAPE: u32 = 5;
 /// Clocks of the last tick in which some core's emission unit waited on a full router port
 /// (back-pressure from the mesh). Also counts between ticks (injected inputs).
 pub const CHIP_STALLS: u32 = 6;
+/// The sizes of each core's network memories (`memories::CoreMemories::word`): route
+/// entries, input slots, axons, synapses, emission queue, output-spike queue, log2 in 4 bits
+/// each. A host loads only an image compiled for these sizes.
+pub const CHIP_CAPACITY: u32 = 7;
 /// Receptor `r`'s weight shift (delivery: `weight << shift`) is `CHIP_SHIFT + r`.
 pub const CHIP_SHIFT: u32 = 8;
 /// Fault injection, to prove the co-simulation catches and locates a fault: bit 0 on,
@@ -63,10 +68,11 @@ pub const CHIP_FAULT: u32 = 12;
 /// sets (the cores' parameters, the weight shifts) are cleared too, so an image is loaded
 /// after it. [`crate::host::load`] does this first.
 pub const CHIP_RESET: u32 = 13;
-/// "NFC" and version 5 (version 2: output spikes readable over the bus; version 3: the
+/// "NFC" and version 6 (version 2: output spikes readable over the bus; version 3: the
 /// status register's sticky bits clear on a write; version 4: the reset register; version
-/// 5: the shape reports the neurons per core).
-pub const CHIP_IDENTITY_VALUE: u32 = 0x4E46_4305;
+/// 5: the shape reports the neurons per core; version 6: the memories are sized for the
+/// configuration, reported by `CHIP_CAPACITY`).
+pub const CHIP_IDENTITY_VALUE: u32 = 0x4E46_4306;
 
 pub const STATUS_BUSY: u32 = 1;
 pub const STATUS_IDLE: u32 = 2;
@@ -124,6 +130,36 @@ pub fn describe_shape(word: u32) -> String {
     )
 }
 
+/// Whether a chip that reports `shape` ([`CHIP_SHAPE`]) and `capacity` ([`CHIP_CAPACITY`])
+/// was built for `config`, the configuration an image was compiled for; if not, both in
+/// words (`chip` names the chip: "the chip", "this RTL chip").
+pub fn check_built_for(
+    config: &chip::ChipConfig,
+    chip: &str,
+    shape: u32,
+    capacity: u32,
+) -> Result<(), String> {
+    let wanted = shape_word(config);
+    if shape != wanted {
+        return Err(format!(
+            "the image is for {} (chip '{}'); {chip} is {}",
+            describe_shape(wanted),
+            config.name,
+            describe_shape(shape)
+        ));
+    }
+    let wanted = CoreMemories::of(config).word();
+    if capacity != wanted {
+        return Err(format!(
+            "the image is for a chip with {} (chip '{}'); {chip} has {}",
+            CoreMemories::describe(wanted),
+            config.name,
+            CoreMemories::describe(capacity)
+        ));
+    }
+    Ok(())
+}
+
 /// An image as host writes, and where each external input was placed.
 #[derive(Clone, Debug)]
 pub struct ChipLoad {
@@ -161,6 +197,7 @@ pub fn load(image: &ChipImage) -> Result<ChipLoad, String> {
         ));
     }
     let model = ChipModel::new(image).map_err(|e| e.to_string())?;
+    let memories = CoreMemories::of(config);
     // A new image starts with no error left over from the last one.
     let mut writes = vec![HostWrite {
         address: address(UNIT_CHIP, 0, CHIP_STATUS),
@@ -181,11 +218,15 @@ pub fn load(image: &ChipImage) -> Result<ChipLoad, String> {
             address: address(UNIT_CORE, kk, w.address),
             data: w.data,
         }));
-        if core.axons.len() > MAX_AXONS as usize || core.synapses.len() > MAX_SYNAPSES as usize {
+        if core.axons.len() > memories.axons() as usize
+            || core.synapses.len() > memories.synapses() as usize
+        {
             return Err(fail(format!(
-                "{} axons and {} synapses; the RTL holds {MAX_AXONS} and {MAX_SYNAPSES}",
+                "{} axons and {} synapses; the chip's cores hold {} and {}",
                 core.axons.len(),
-                core.synapses.len()
+                core.synapses.len(),
+                memories.axons(),
+                memories.synapses()
             )));
         }
         for (a, range) in core.axons.iter().enumerate() {
@@ -210,12 +251,12 @@ pub fn load(image: &ChipImage) -> Result<ChipLoad, String> {
         for neuron in 0..core.neurons() {
             let routes = core.routes.routes(neuron);
             let first = next_route[k];
-            let word = emission::range_word(first, routes.len() as u32).map_err(fail)?;
+            let word = range_word(&memories, first, routes.len() as u32).map_err(fail)?;
             writes.push(HostWrite {
                 address: address(UNIT_ROUTE_RANGE, kk, neuron as u32),
                 data: word,
             });
-            push_routes(&mut route_writes, image, kk, first, routes).map_err(fail)?;
+            push_routes(&mut route_writes, image, &memories, kk, first, routes).map_err(fail)?;
             next_route[k] += routes.len() as u32;
         }
         writes.extend(route_writes);
@@ -226,40 +267,55 @@ pub fn load(image: &ChipImage) -> Result<ChipLoad, String> {
         let k = i as u32 % cores;
         let slot = i as u32 / cores;
         let fail = |what: String| format!("external input {i} (on core {k}): {what}");
-        if slot >= INPUT_SOURCE_BASE {
+        if slot >= memories.input_slots() {
             return Err(fail(format!(
-                "the RTL holds {INPUT_SOURCE_BASE} inputs per core"
+                "the chip's cores hold {} input slots each",
+                memories.input_slots()
             )));
         }
         let routes = image.inputs.routes(i);
         let first = next_route[k as usize];
-        let word = emission::range_word(first, routes.len() as u32).map_err(fail)?;
+        let word = range_word(&memories, first, routes.len() as u32).map_err(fail)?;
         writes.push(HostWrite {
             address: address(UNIT_ROUTE_RANGE, k, INPUT_SOURCE_BASE + slot),
             data: word,
         });
-        push_routes(&mut writes, image, k, first, routes).map_err(fail)?;
+        push_routes(&mut writes, image, &memories, k, first, routes).map_err(fail)?;
         next_route[k as usize] += routes.len() as u32;
         inputs.push((k, INPUT_SOURCE_BASE + slot));
     }
-    debug_assert!(next_route.iter().all(|&n| n <= MAX_ROUTES));
+    debug_assert!(next_route.iter().all(|&n| n <= memories.routes()));
     Ok(ChipLoad { writes, inputs })
+}
+
+/// A source's range word, if its routes end within the core's route table.
+fn range_word(memories: &CoreMemories, first: u32, count: u32) -> Result<u32, String> {
+    if first + count > memories.routes() {
+        return Err(format!(
+            "route entries {first} .. {} run past the chip's {} route entries per core (`core.routes` for the neurons and as many for the inputs)",
+            first + count,
+            memories.routes()
+        ));
+    }
+    emission::range_word(first, count)
 }
 
 /// Route entries `first ..` of `core`: one packet per route.
 fn push_routes(
     writes: &mut Vec<HostWrite>,
     image: &ChipImage,
+    memories: &CoreMemories,
     core: u32,
     first: u32,
     routes: &[chip::image::Route],
 ) -> Result<(), String> {
     let width = image.config.mesh.width;
     for (j, route) in routes.iter().enumerate() {
-        if route.axon >= MAX_AXONS {
+        if route.axon >= memories.axons() {
             return Err(format!(
-                "a route names axon {}, the RTL's axon tables hold {MAX_AXONS}",
-                route.axon
+                "a route names axon {}, the chip's axon tables hold {}",
+                route.axon,
+                memories.axons()
             ));
         }
         writes.push(HostWrite {

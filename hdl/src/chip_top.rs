@@ -16,6 +16,7 @@ use std::fmt::Write as _;
 use chip::ChipConfig;
 
 use crate::chip_map::{self, CHIP_IDENTITY_VALUE};
+use crate::memories::CoreMemories;
 use crate::mesh::MESH_TOP;
 
 /// Name of the chip's top module (and file, `neurofuse_chip.v`).
@@ -34,6 +35,8 @@ pub fn chip_verilog(config: &ChipConfig) -> Result<String, String> {
         ));
     }
     let shape = chip_map::shape_word(config);
+    let memories = CoreMemories::of(config);
+    let capacity = memories.word();
     let mut v = String::new();
     let w = &mut v;
     let last = n - 1;
@@ -120,6 +123,23 @@ pub fn chip_verilog(config: &ChipConfig) -> Result<String, String> {
         "    assign network_idle = mesh_idle && (&emission_idle) && (&delivery_idle);"
     )
     .unwrap();
+    // The emission units' range tables hold a source at `{input, low bits}`.
+    let half = memories.source_half_bits;
+    let source_index = if half + 1 == crate::emission::SOURCE_BITS {
+        "local_address[10:0]".to_string()
+    } else {
+        format!(
+            "{{{}'d0, local_address[10], local_address[{}:0]}}",
+            10 - half,
+            half - 1
+        )
+    };
+    writeln!(
+        w,
+        "    // A route entry's address, or a source's range index (`memories::CoreMemories`).
+    wire [10:0] emission_address = (unit == 4'd4) ? local_address[10:0] : {source_index};"
+    )
+    .unwrap();
     writeln!(
         w,
         "    always @(posedge clock) begin
@@ -131,6 +151,7 @@ pub fn chip_verilog(config: &ChipConfig) -> Result<String, String> {
             16'd4: chip_read_data <= ticks;
             16'd5: chip_read_data <= 32'h{shape:08x};
             16'd6: chip_read_data <= stalls;
+            16'd7: chip_read_data <= 32'h{capacity:08x};
             16'd8: chip_read_data <= {{27'd0, shift0}};
             16'd9: chip_read_data <= {{27'd0, shift1}};
             16'd10: chip_read_data <= {{27'd0, shift2}};
@@ -210,9 +231,9 @@ pub fn chip_verilog(config: &ChipConfig) -> Result<String, String> {
         .start(core_start), .busy(core_busy[{k}]), .spike_valid(spike_valid[{k}]), .spike_neuron(spike_neuron{s}),
         .probe_valid(), .probe_v(), .probe_x0(), .probe_x1(), .probe_x2(), .probe_x3(),
         .deliver_valid(deliver_valid{k}), .deliver_neuron(deliver_neuron{k}), .deliver_receptor(deliver_receptor{k}), .deliver_increment(delivered{k}));").unwrap();
-        write_output_spikes(w, k);
+        write_output_spikes(w, k, memories.spike_queue_bits);
         writeln!(w, "    {EMISSION_TOP} emission{k}(.clock(clock), .reset(chip_reset), .spike_valid(spike_valid[{k}]), .spike_neuron(spike_neuron{s}),
-        .host_address(local_address[10:0]), .host_write_data(bus_write_data),
+        .host_address(emission_address), .host_write_data(bus_write_data),
         .host_write_range(bus_write && selected{k} && unit == 4'd3), .host_write_route(bus_write && selected{k} && unit == 4'd4),
         .host_inject(bus_write && selected{k} && unit == 4'd5),
         .packet_valid(inject_valid[{k}]), .packet_data(inject_data{d}), .packet_ready(inject_ready[{k}]),
@@ -237,35 +258,41 @@ pub fn reset_clocks(fifo_depth: u32) -> u32 {
 }
 
 /// Core `k`'s output spikes, queued for the host: a read of unit 6 (`chip_map::UNIT_SPIKES`)
-/// pops one. 1,024 entries hold a tick of the largest core; a spike that finds the queue
-/// full is dropped and sets the status's spikes-lost bit.
-fn write_output_spikes(w: &mut String, k: u32) {
+/// pops one. `2^bits` entries (at most 1,024) hold a tick of the core; a spike that finds
+/// the queue full is dropped and sets the status's spikes-lost bit. The queue's head is
+/// read only while it holds a spike, so a read never needs the word written in its clock.
+fn write_output_spikes(w: &mut String, k: u32, bits: usize) {
     let s = format!("[{}:{}]", 10 * k + 9, 10 * k);
+    let (depth, top) = (1u32 << bits, bits - 1);
+    let count = bits + 1;
+    let pad = 11 - count;
     writeln!(
         w,
-        "    reg [9:0] spike_queue{k} [0:1023];
-    reg [10:0] spike_head{k}, spike_tail{k};
+        "    (* no_rw_check *) reg [9:0] spike_queue{k} [0:{last}];
+    reg [{bits}:0] spike_head{k}, spike_tail{k};
     reg [31:0] spike_read_data{k};
-    wire [10:0] spikes_queued{k} = spike_tail{k} - spike_head{k};
+    wire [{bits}:0] spikes_queued{k} = spike_tail{k} - spike_head{k};
     wire spike_pop{k} = bus_read && unit == 4'd6 && core_select == 8'd{k};
     always @(posedge clock) begin
         spike_read_valid[{k}] <= spike_pop{k};
-        // valid, 4 reserved bits, spikes queued before this read, 6 reserved bits, neuron
-        spike_read_data{k} <= {{spikes_queued{k} != 11'd0, 4'd0, spikes_queued{k}, 6'd0, spike_queue{k}[spike_head{k}[9:0]]}};
+        // valid, 4 reserved bits, spikes queued before this read (11 bits), 6 reserved bits, neuron
+        spike_read_data{k} <= {{spikes_queued{k} != {count}'d0, 4'd0, {pad_bits}spikes_queued{k}, 6'd0, spike_queue{k}[spike_head{k}[{top}:0]]}};
         if (chip_reset) begin
-            spike_head{k} <= 11'd0; spike_tail{k} <= 11'd0; spikes_lost[{k}] <= 1'b0;
+            spike_head{k} <= {count}'d0; spike_tail{k} <= {count}'d0; spikes_lost[{k}] <= 1'b0;
         end else begin
             if (clear_status && bus_write_data[16]) spikes_lost[{k}] <= 1'b0;
             if (spike_valid[{k}]) begin
-                if (spikes_queued{k} == 11'd1024) spikes_lost[{k}] <= 1'b1;
+                if (spikes_queued{k} == {count}'d{depth}) spikes_lost[{k}] <= 1'b1;
                 else begin
-                    spike_queue{k}[spike_tail{k}[9:0]] <= spike_neuron{s};
-                    spike_tail{k} <= spike_tail{k} + 11'd1;
+                    spike_queue{k}[spike_tail{k}[{top}:0]] <= spike_neuron{s};
+                    spike_tail{k} <= spike_tail{k} + {count}'d1;
                 end
             end
-            if (spike_pop{k} && spikes_queued{k} != 11'd0) spike_head{k} <= spike_head{k} + 11'd1;
+            if (spike_pop{k} && spikes_queued{k} != {count}'d0) spike_head{k} <= spike_head{k} + {count}'d1;
         end
-    end"
+    end",
+        last = depth - 1,
+        pad_bits = if pad == 0 { String::new() } else { format!("{pad}'d0, ") },
     )
     .unwrap();
 }

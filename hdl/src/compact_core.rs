@@ -7,10 +7,12 @@
 //!
 //! Generated Verilog, like the chip top: the schedule is built here clock by clock, and each
 //! clock's statements come from the operation it performs. Memories are written so that
-//! Yosys maps them onto the FPGA's: the state, the gate tables and the membrane table are
-//! single-port (single-port RAM, SB_SPRAM256KA, with `synth_ice40 -spram`), the
-//! accumulators simple dual-port (block RAM), because a delivery reads one and writes
-//! another in the same clock.
+//! Yosys maps them onto the FPGA's: the state, the gate tables, the membrane table and the
+//! channel and receptor parameters are single-port (the tables in SB_SPRAM256KA with
+//! `synth_ice40 -spram`), the accumulators simple dual-port (block RAM), because a delivery
+//! reads one and writes another in the same clock. Few values are held in registers: words
+//! are read from memory the clock before they are used, which keeps the core within an
+//! UP5K's logic.
 //!
 //! Capacity: `2^neuron_bits` neurons. A step stops at the capacity whatever `neuron_count`
 //! says; host and delivery indices at or above it alias (the host map's index is the same
@@ -20,11 +22,10 @@
 use std::fmt::Write as _;
 
 use crate::map::{self, MAX_NEURONS};
-use crate::parameters::{register_file_body, register_ports};
+use crate::parameters::numbered_registers;
 
 /// Name of the compact core's module (and file, `compact_neuron_core.v`).
 pub const COMPACT_CORE_TOP: &str = "compact_neuron_core";
-const REGISTERS_MODULE: &str = "compact_core_registers";
 
 /// State memory slots (a slot holds one 25-bit word per neuron) in the order they are read.
 const STATE_SLOTS: [(&str, u32, u32); 10] = [
@@ -61,17 +62,30 @@ impl Program {
         self.0[t].controls.push_str(controls);
         self.0[t].updates.push_str(updates);
     }
+
+    /// The rounding the product used in clock `t` takes (`HALF_*`): a register set in the
+    /// clock before, so that no decode of the step lies on the path through the multiplier.
+    fn round(&mut self, t: usize, half: &str) {
+        let before = self.0.get(t - 1).map_or("", |c| c.updates.as_str());
+        assert!(
+            !before.contains("rounding_half"),
+            "two roundings for clock {t}"
+        );
+        self.at(t - 1, "", &format!("rounding_half <= {half};\n"));
+    }
 }
 
 /// The microprogram for one neuron. Products: operands registered in one clock, the
 /// rounded product used in the next; the units after the multiplier (rounding, gate
 /// relaxation, driving force, receptor total) exist once, their inputs chosen by selects.
+/// Memory words are read the clock before they are used, so few are held in registers: a
+/// gate's table entries, a channel's and a receptor's parameters, a receptor's state and
+/// accumulator come from the memories just in time.
 fn schedule() -> Vec<Clock> {
     let mut p = Program::default();
-    // Clocks 0-10: the neuron's state (one slot per clock, data a clock later), its
-    // accumulators, and from clock 2 on (V is in) its gate-table row, 8 tables.
+    // Clocks 0-5: V, the gates and I_ext (one slot per clock, data a clock later).
     p.at(0, "", "g_acc <= 27'd0;\n");
-    for (slot, &(name, _, width)) in STATE_SLOTS.iter().enumerate() {
+    for (slot, &(name, _, width)) in STATE_SLOTS[..=I_EXT_SLOT].iter().enumerate() {
         p.at(
             slot,
             &format!("state_request = 1'b1; state_slot = 4'd{slot};\n"),
@@ -85,101 +99,123 @@ fn schedule() -> Vec<Clock> {
         };
         p.at(slot + 1, "", &capture);
     }
-    for r in 0..4 {
-        p.at(
-            r,
-            &format!("acc_read_address = {{2'd{r}, neuron_index}};\n"),
-            "",
-        );
-        p.at(r + 1, "", &format!("ra{r} <= acc_read;\n"));
-    }
-    for table in 0..8 {
-        p.at(
-            2 + table,
-            &format!("table_request = 1'b1; table_address = {{3'd{table}, gate_row}};\n"),
-            "",
-        );
-        let capture = if table < 4 {
-            format!("inf{table} <= table_read[15:0];\n")
-        } else {
-            format!("relax{} <= table_read;\n", table - 4)
-        };
-        p.at(3 + table, "", &capture);
-    }
-    let mut t = 11;
-    // Gates: x += round((inf - x) k / 2^18).
+    // Gates from clock 4 (V is in at 2): x += round((inf - x) k / 2^18), the steady state
+    // read two clocks ahead, the relaxation rate one.
+    let mut t = 4;
     for g in 0..4 {
+        let table = |table: usize| {
+            format!("table_request = 1'b1; table_address = {{3'd{table}, gate_row}};\n")
+        };
+        p.at(t - 2, &table(g), "");
+        p.at(t - 1, &table(4 + g), "inf <= table_read[15:0];\n");
         let select = format!("gate_select = 2'd{g};\n");
-        p.at(t, &select, "mul_a <= {{9{gate_difference[16]}}, gate_difference}; mul_b <= {1'b0, relax_selected};\n");
         p.at(
-            t + 1,
-            &format!("{select}round_select = ROUND_18;\n"),
-            &format!("x{g} <= x_relaxed;\n"),
+            t,
+            &select,
+            "mul_a <= {{9{gate_difference[16]}}, gate_difference}; mul_b <= {1'b0, table_read};\n",
         );
+        p.at(t + 1, &select, &format!("x{g} <= x_relaxed;\n"));
+        p.round(t + 1, "HALF_18");
         t += 2;
     }
     // Channels: the open fraction, factor by factor; the conductance; the current term.
-    for c in 0..4 {
-        let channel = format!("channel_select = 2'd{c};\n");
+    // Parameters: the structure word (held for the channel), then E, then gbar.
+    for c in 0..4u32 {
+        let parameter = |register: u32| {
+            format!("parameter_request = 1'b1; parameter_address = 5'd{register};\n")
+        };
+        p.at(t - 2, &parameter(map::REG_STRUCTURE + c), "");
+        p.at(
+            t - 1,
+            &parameter(map::REG_REVERSAL + c),
+            "structure <= parameter_value[14:0];\n",
+        );
         p.at(
             t,
-            &format!("{channel}gate_select = structure{c}[1:0];\n"),
+            "gate_select = structure[1:0];\n",
             "open <= {x_selected, 8'd0};\ndrive <= drive_next;\n",
         );
         t += 1;
         for slot in 1..5 {
             p.at(
                 t,
-                &format!(
-                    "gate_select = structure{c}[{}:{}];\n",
-                    2 * slot + 1,
-                    2 * slot
-                ),
+                &format!("gate_select = structure[{}:{}];\n", 2 * slot + 1, 2 * slot),
                 "mul_a <= {2'd0, open}; mul_b <= {3'd0, x_selected};\n",
             );
             p.at(
                 t + 1,
-                "round_select = ROUND_16;\n",
-                &format!("if (structure{c}[{}]) open <= rounded[39:16];\n", 9 + slot),
+                "",
+                &format!("if (structure[{}]) open <= rounded[39:16];\n", 9 + slot),
             );
+            p.round(t + 1, "HALF_16");
             t += 2;
         }
+        p.at(t - 1, &parameter(map::REG_GBAR + c), "");
         p.at(
             t,
-            &channel,
-            "mul_a <= {2'd0, open}; mul_b <= {2'd0, gbar_selected};\n",
+            "",
+            "mul_a <= {2'd0, open}; mul_b <= {2'd0, parameter_value[16:0]};\n",
         );
         p.at(
             t + 1,
-            &format!("{channel}round_select = ROUND_18;\n"),
+            "",
             "gc <= conductance_next;\ng_acc <= g_acc + {3'd0, conductance_next};\n",
         );
+        p.round(t + 1, "HALF_18");
         p.at(t + 2, "", "mul_a <= {2'd0, gc}; mul_b <= drive[18:0];\n");
-        p.at(
-            t + 3,
-            "round_select = ROUND_13;\n",
-            "i_acc <= i_acc + current_term;\n",
-        );
+        p.at(t + 3, "", "i_acc <= i_acc + current_term;\n");
+        p.round(t + 3, "HALF_13");
         t += 4;
     }
-    // Receptors: the delivered weights join the state; the current or conductance term;
-    // the state decays (floor: no rounding).
-    for r in 0..4 {
-        let receptor = format!("receptor_select = 2'd{r};\n");
+    // Receptors: the state and the delivered weights read just before (the accumulator
+    // cleared as it is read), summed; the current or conductance term; the state decays
+    // (floor: no rounding) and goes straight back to memory.
+    for r in 0..4u32 {
+        let parameter = |register: u32| {
+            format!("parameter_request = 1'b1; parameter_address = 5'd{register};\n")
+        };
+        let slot = I_EXT_SLOT as u32 + 1 + r;
+        p.at(
+            t - 2,
+            &format!("state_request = 1'b1; state_slot = 4'd{slot};\n"),
+            "",
+        );
+        p.at(
+            t - 1,
+            &format!(
+                "acc_read_address = {{2'd{r}, neuron_index}};\n{}",
+                parameter(map::REG_RECEPTOR_REVERSAL + r)
+            ),
+            "",
+        );
         p.at(
             t,
-            &format!("{receptor}drive_from_receptor = 1'b1;\n"),
+            &format!(
+                "acc_write = 1'b1; acc_write_address = {{2'd{r}, neuron_index}}; acc_write_data = 24'd0;\n{}",
+                parameter(map::REG_RECEPTOR_KIND + r)
+            ),
             "s <= receptor_total[24] ? 24'hffffff : receptor_total[23:0];\ndrive <= drive_next;\n",
         );
-        p.at(t + 1, "", "mul_a <= {2'd0, s}; mul_b <= drive[18:0];\n");
+        p.at(
+            t + 1,
+            &parameter(map::REG_RECEPTOR_DECAY + r),
+            "mul_a <= {2'd0, s}; mul_b <= drive[18:0];\nkind <= parameter_value[1:0];\n",
+        );
         p.at(
             t + 2,
-            &format!("{receptor}round_select = ROUND_13; receptor_term = 1'b1;\n"),
+            "receptor_term = 1'b1;\n",
             "i_acc <= i_acc + current_term;\n\
-             if (kind_selected == 2'd1) g_acc <= g_acc + {3'd0, s};\n\
-             mul_a <= {2'd0, s}; mul_b <= {1'b0, decay_selected};\n",
+             if (kind == 2'd1) g_acc <= g_acc + {3'd0, s};\n\
+             mul_a <= {2'd0, s}; mul_b <= {1'b0, parameter_value[17:0]};\n",
         );
-        p.at(t + 3, "", &format!("rs{r} <= product[41:18];\n"));
+        p.round(t + 2, "HALF_13");
+        p.at(
+            t + 3,
+            &format!(
+                "state_request = 1'b1; state_write = 1'b1; state_slot = 4'd{slot}; state_write_data = {{1'b0, product[41:18]}};\n"
+            ),
+            "",
+        );
         t += 4;
     }
     // The membrane: sums saturated once, F(G) read, V updated.
@@ -199,41 +235,26 @@ fn schedule() -> Vec<Clock> {
         "",
         "mul_a <= {i_total[24], i_total}; mul_b <= {2'd0, membrane_read};\n",
     );
-    p.at(
-        t + 3,
-        "round_select = ROUND_V;\n",
-        "v_new <= v_saturated;\n\
-         spike_flag <= ($signed(v) < threshold_signed) && ($signed(v_saturated) >= threshold_signed);\n",
-    );
+    p.at(t + 3, "", "v_new <= v_saturated;\n");
+    p.round(t + 3, "half_v");
     t += 4;
-    // Write-back, one state slot per clock (the injected current is the host's); the
-    // accumulators cleared; the spike and probe outputs.
+    // Write-back of V and the gates, one slot per clock; the spike and probe outputs.
     p.at(
         t,
         "",
-        "spike_valid <= spike_flag; spike_neuron <= neuron[9:0];\n\
+        "spike_valid <= ($signed(v) < threshold_signed) && ($signed(v_new) >= threshold_signed);\n\
+         spike_neuron <= neuron[9:0];\n\
          probe_valid <= (neuron[9:0] == probe_neuron);\n\
          probe_v <= v_new; probe_x0 <= x0; probe_x1 <= x1; probe_x2 <= x2; probe_x3 <= x3;\n",
     );
-    let written = STATE_SLOTS
-        .iter()
-        .enumerate()
-        .filter(|&(slot, _)| slot != I_EXT_SLOT);
-    for (k, (slot, &(name, _, width))) in written.enumerate() {
+    for (slot, &(name, _, width)) in STATE_SLOTS[..I_EXT_SLOT].iter().enumerate() {
         let value = if name == "v" { "v_new" } else { name };
         p.at(
-            t + k,
+            t + slot,
             &format!(
                 "state_request = 1'b1; state_write = 1'b1; state_slot = 4'd{slot}; state_write_data = {{{}'d0, {value}}};\n",
                 25 - width
             ),
-            "",
-        );
-    }
-    for r in 0..4 {
-        p.at(
-            t + r,
-            &format!("acc_write = 1'b1; acc_write_address = {{2'd{r}, neuron_index}}; acc_write_data = 24'd0;\n"),
             "",
         );
     }
@@ -246,7 +267,7 @@ pub fn clocks_per_neuron() -> usize {
     schedule().len()
 }
 
-/// Verilog of the compact core (module [`COMPACT_CORE_TOP`] and its register file) for
+/// Verilog of the compact core (module [`COMPACT_CORE_TOP`]) for
 /// `2^neuron_bits` neurons, `neuron_bits` from 1 to 10.
 pub fn compact_core_verilog(neuron_bits: u32) -> Result<String, String> {
     if !(1..=map::NEURON_ADDRESS_BITS as u32).contains(&neuron_bits) {
@@ -267,7 +288,6 @@ pub fn compact_core_verilog(neuron_bits: u32) -> Result<String, String> {
         1u32 << nb
     )
     .unwrap();
-    write_registers_module(w);
     write!(
         w,
         "
@@ -296,12 +316,7 @@ module {COMPACT_CORE_TOP}(clock, reset, host_address, host_write_data, host_writ
 "
     )
     .unwrap();
-    for (name, width) in register_ports() {
-        writeln!(w, "    wire [{}:0] {name};", width - 1).unwrap();
-    }
-    let register_connections: Vec<String> = register_ports()
-        .map(|(name, _)| format!(".{name}({name})"))
-        .collect();
+    let registers = registers_verilog();
     write!(
         w,
         "
@@ -311,11 +326,12 @@ module {COMPACT_CORE_TOP}(clock, reset, host_address, host_write_data, host_writ
     reg running;
     assign busy = running;
     wire host_writes = host_write && !running;
-    wire [31:0] register_read_data;
-    {REGISTERS_MODULE} registers(.clock(clock), .reset(reset), .address(index[4:0]),
-        .write(host_writes && region == 5'd0), .write_data(host_write_data), .read_data(register_read_data),
-        {});
-    wire signed [19:0] threshold_signed = threshold;
+{registers}"
+    )
+    .unwrap();
+    write!(
+        w,
+        "    wire signed [19:0] threshold_signed = threshold;
 
     // The sequencer: neuron by neuron, {clocks} clocks each.
     reg [10:0] neuron;
@@ -324,49 +340,29 @@ module {COMPACT_CORE_TOP}(clock, reset, host_address, host_write_data, host_writ
 
     // The neuron being updated.
     reg [19:0] v, v_new;
-    reg [15:0] x0, x1, x2, x3, inf0, inf1, inf2, inf3;
-    reg [17:0] relax0, relax1, relax2, relax3;
-    reg [23:0] rs0, rs1, rs2, rs3, ra0, ra1, ra2, ra3;
+    reg [15:0] x0, x1, x2, x3, inf;
+    // The channel's structure word; the receptor's kind.
+    reg [14:0] structure;
+    reg [1:0] kind;
     reg [23:0] open, gc, s, g_total;
     // round((E - V) / 2^3) in 22 bits, of which the multiplier takes the low 19.
     reg signed [21:0] drive;
     reg [26:0] g_acc;
     reg signed [33:0] i_acc;
     reg [24:0] i_total;
-    reg spike_flag;
     // V + 2^19: its top 11 bits are the gate-table row.
     wire [19:0] v_offset = v + 20'd524288;
     wire [10:0] gate_row = v_offset[19:9];
 
     // Selects of the shared units, set by the microprogram each clock.
-    reg [1:0] gate_select, channel_select, receptor_select, round_select;
-    reg drive_from_receptor;
-    localparam ROUND_16 = 2'd0, ROUND_18 = 2'd1, ROUND_13 = 2'd2, ROUND_V = 2'd3;
-    reg [15:0] x_selected, inf_selected;
-    reg [17:0] relax_selected, decay_selected;
-    reg [16:0] gbar_selected;
-    reg [19:0] channel_reversal, receptor_reversal;
-    reg [14:0] structure_selected;
-    reg [23:0] rs_selected, ra_selected;
-    reg [1:0] kind_selected;
+    reg [1:0] gate_select;
+    reg [15:0] x_selected;
     always @(*) begin
         case (gate_select)
-            2'd0: begin x_selected = x0; inf_selected = inf0; relax_selected = relax0; end
-            2'd1: begin x_selected = x1; inf_selected = inf1; relax_selected = relax1; end
-            2'd2: begin x_selected = x2; inf_selected = inf2; relax_selected = relax2; end
-            default: begin x_selected = x3; inf_selected = inf3; relax_selected = relax3; end
-        endcase
-        case (channel_select)
-            2'd0: begin gbar_selected = gbar0; channel_reversal = reversal0; structure_selected = structure0; end
-            2'd1: begin gbar_selected = gbar1; channel_reversal = reversal1; structure_selected = structure1; end
-            2'd2: begin gbar_selected = gbar2; channel_reversal = reversal2; structure_selected = structure2; end
-            default: begin gbar_selected = gbar3; channel_reversal = reversal3; structure_selected = structure3; end
-        endcase
-        case (receptor_select)
-            2'd0: begin rs_selected = rs0; ra_selected = ra0; receptor_reversal = receptor_reversal0; decay_selected = receptor_decay0; kind_selected = receptor_kind0; end
-            2'd1: begin rs_selected = rs1; ra_selected = ra1; receptor_reversal = receptor_reversal1; decay_selected = receptor_decay1; kind_selected = receptor_kind1; end
-            2'd2: begin rs_selected = rs2; ra_selected = ra2; receptor_reversal = receptor_reversal2; decay_selected = receptor_decay2; kind_selected = receptor_kind2; end
-            default: begin rs_selected = rs3; ra_selected = ra3; receptor_reversal = receptor_reversal3; decay_selected = receptor_decay3; kind_selected = receptor_kind3; end
+            2'd0: x_selected = x0;
+            2'd1: x_selected = x1;
+            2'd2: x_selected = x2;
+            default: x_selected = x3;
         endcase
     end
 
@@ -376,15 +372,11 @@ module {COMPACT_CORE_TOP}(clock, reset, host_address, host_write_data, host_writ
     reg signed [18:0] mul_b;
     wire signed [44:0] product = mul_a * mul_b;
     wire [4:0] v_shift_amount = (v_shift == 5'd0) ? 5'd1 : v_shift;
+    // Half of the last bit kept: set the clock before the product it rounds
+    // (`Program::round`), for the product's binary point: 2^16, 2^18, 2^13 or V's shift.
+    localparam signed [44:0] HALF_16 = 45'sd32768, HALF_18 = 45'sd131072, HALF_13 = 45'sd4096;
+    wire signed [44:0] half_v = 45'sd1 <<< (v_shift_amount - 5'd1);
     reg signed [44:0] rounding_half;
-    always @(*) begin
-        case (round_select)
-            ROUND_16: rounding_half = 45'sd32768;
-            ROUND_18: rounding_half = 45'sd131072;
-            ROUND_13: rounding_half = 45'sd4096;
-            default: rounding_half = 45'sd1 <<< (v_shift_amount - 5'd1);
-        endcase
-    end
     wire signed [44:0] rounded = product + rounding_half;
     // G_c * drive / 2^13 (S17.12, sign-extended to the current sum's width).
     wire [33:0] term = {{{{2{{rounded[44]}}}}, rounded[44:13]}};
@@ -393,7 +385,7 @@ module {COMPACT_CORE_TOP}(clock, reset, host_address, host_write_data, host_writ
     reg [33:0] current_term;
     always @(*) begin
         if (!receptor_term) current_term = term;
-        else case (kind_selected)
+        else case (kind)
             2'd1: current_term = term;
             2'd2: current_term = {{10'd0, s}};
             2'd3: current_term = -{{10'd0, s}};
@@ -404,21 +396,22 @@ module {COMPACT_CORE_TOP}(clock, reset, host_address, host_write_data, host_writ
     // (|product| < 2^41: the shifted product fits 27 bits, the sum 28.)
     wire signed [27:0] relaxed_sum = $signed({{12'd0, x_selected}}) + $signed({{rounded[44], rounded[44:18]}});
     wire [15:0] x_relaxed = (relaxed_sum < 28'sd0) ? 16'd0 : (relaxed_sum > 28'sd65535) ? 16'hffff : relaxed_sum[15:0];
-    // gbar * P / 2^18 (U8.16), or a leak's gbar << 6.
-    wire [23:0] conductance_next = structure_selected[14] ? {{1'b0, gbar_selected, 6'd0}} : {{1'b0, rounded[40:18]}};
+    // gbar * P / 2^18 (U8.16), or a leak's gbar << 6 (gbar: the parameter read).
+    wire [23:0] conductance_next = structure[14] ? {{1'b0, parameter_value[16:0], 6'd0}} : {{1'b0, rounded[40:18]}};
     // V + I F / 2^(17 + s), saturated to S7.12.
     wire signed [44:0] v_rounded = rounded >>> v_shift_amount;
     wire signed [45:0] v_sum = $signed({{{{26{{v[19]}}}}, v}}) + $signed({{v_rounded[44], v_rounded}});
     wire [19:0] v_saturated = (v_sum > 46'sd524287) ? 20'h7ffff : (v_sum < -46'sd524288) ? 20'h80000 : v_sum[19:0];
-    // round((E - V) / 2^3): S8.12 to S9.9 (one bit wider than S8.9, as `sim` keeps 2^17).
-    wire [19:0] reversal_selected = drive_from_receptor ? receptor_reversal : channel_reversal;
-    wire signed [21:0] drive_difference = $signed({{{{2{{reversal_selected[19]}}}}, reversal_selected}}) - $signed({{{{2{{v[19]}}}}, v}});
+    // round((E - V) / 2^3): S8.12 to S9.9 (one bit wider than S8.9, as `sim` keeps 2^17);
+    // E is the parameter read (a channel's or a receptor's reversal potential).
+    wire signed [21:0] drive_difference = $signed({{{{2{{parameter_value[19]}}}}, parameter_value}}) - $signed({{{{2{{v[19]}}}}, v}});
     wire signed [21:0] drive_next = (drive_difference + 22'sd4) >>> 3;
-    wire signed [16:0] gate_difference = $signed({{1'b0, inf_selected}}) - $signed({{1'b0, x_selected}});
-    wire [24:0] receptor_total = {{1'b0, rs_selected}} + {{1'b0, ra_selected}};
+    wire signed [16:0] gate_difference = $signed({{1'b0, inf}}) - $signed({{1'b0, x_selected}});
+    // A receptor's state (read from memory) plus what was delivered to it.
+    wire [24:0] receptor_total = {{1'b0, state_read[23:0]}} + {{1'b0, acc_read}};
     // Rounded-off bits, bits the value ranges never reach, and table indices' low bits.
     wire unused_bits = &{{1'b0, rounded[12:0], g_total[13:0], v_offset[8:0], drive[21:19],
-        structure_selected[13:0]}};
+        host_write_data[31:25]}};
 
     // State memory: slot {{0 V, 1-4 gates, 5 I_ext, 6-9 receptor states}} x neuron; single port.
     reg [24:0] state_memory [0:{state_last}];
@@ -496,13 +489,16 @@ module {COMPACT_CORE_TOP}(clock, reset, host_address, host_write_data, host_writ
         membrane_request = 1'b0; membrane_write = 1'b0; membrane_address = 10'd0;
         acc_read_address = {{2'd0, neuron_index}};
         acc_write = 1'b0; acc_write_address = {{2'd0, neuron_index}}; acc_write_data = 24'd0;
-        gate_select = 2'd0; channel_select = 2'd0; receptor_select = 2'd0; round_select = ROUND_16;
-        drive_from_receptor = 1'b0; receptor_term = 1'b0;
+        parameter_request = 1'b0; parameter_write = 1'b0; parameter_address = 5'd0;
+        gate_select = 2'd0; receptor_term = 1'b0;
         if (running) begin
             case (step)
 {controls}                default: ;
             endcase
         end else begin
+            parameter_request = region == 5'd0 && in_parameter_memory && (host_read || host_write);
+            parameter_write = region == 5'd0 && host_write;
+            parameter_address = index[4:0];
             state_request = host_state_region && (host_read || host_write);
             state_write = host_state_region && host_write;
             state_slot = host_state_slot;
@@ -532,7 +528,7 @@ module {COMPACT_CORE_TOP}(clock, reset, host_address, host_write_data, host_writ
     reg [4:0] read_region;
     always @(*) begin
         case (read_region)
-            5'd0: host_read_data = register_read_data;
+            5'd0: host_read_data = read_parameter ? {{12'd0, parameter_value}} : register_read_data;
             5'd1: host_read_data = {{12'd0, state_read[19:0]}};
             5'd2, 5'd3, 5'd4, 5'd5: host_read_data = {{16'd0, state_read[15:0]}};
             5'd6: host_read_data = {{7'd0, state_read[24:0]}};
@@ -549,6 +545,7 @@ module {COMPACT_CORE_TOP}(clock, reset, host_address, host_write_data, host_writ
         spike_valid <= 1'b0;
         probe_valid <= 1'b0;
         read_region <= region;
+        read_parameter <= in_parameter_memory;
         host_read_valid <= host_read && !running;
         accumulate_valid <= deliver_valid && !running;
         accumulate_forward <= deliver_valid && accumulate_valid && deliver_neuron == accumulate_neuron
@@ -558,6 +555,7 @@ module {COMPACT_CORE_TOP}(clock, reset, host_address, host_write_data, host_writ
         accumulate_increment <= deliver_increment;
         accumulate_last <= accumulate_saturated;
         if (running) begin
+            rounding_half <= HALF_16;
             case (step)
 {updates}                default: ;
             endcase
@@ -585,7 +583,6 @@ module {COMPACT_CORE_TOP}(clock, reset, host_address, host_write_data, host_writ
     end
 endmodule
 ",
-        register_connections.join(", "),
         clocks = program.len(),
         nbm = nb - 1,
         accm = nb + 1,
@@ -600,22 +597,96 @@ endmodule
     Ok(v)
 }
 
-/// The register file as its own module (the pipelined core's, same body).
-fn write_registers_module(w: &mut String) {
-    let ports: Vec<(&str, u32)> = register_ports().collect();
-    let names: Vec<&str> = ports.iter().map(|&(n, _)| n).collect();
-    writeln!(
-        w,
-        "module {REGISTERS_MODULE}(clock, reset, address, write, write_data, read_data, {});",
-        names.join(", ")
-    )
-    .unwrap();
-    w.push_str("    input wire clock;\n    input wire reset;\n    input wire [4:0] address;\n    input wire write;\n    input wire [31:0] write_data;\n    output reg [31:0] read_data;\n");
-    for (name, width) in ports {
-        writeln!(w, "    output reg [{}:0] {name};", width - 1).unwrap();
+/// Whether register `number` lives in the parameter memory: a channel's or a receptor's,
+/// used one at a time by the microprogram; the others are used every clock.
+fn in_parameter_memory(number: u32) -> bool {
+    number >= map::REG_GBAR && number != map::REG_IDENTITY
+}
+
+/// The host's registers (region 0): the neuron count, threshold, V shift and probed neuron
+/// in flip-flops; the channels' and receptors' parameters in a 32 x 20-bit memory, read a
+/// clock before use (a block RAM, where flip-flops and their selects would take some 700
+/// iCE40 logic cells). A reset clears every register: a memory register then reads 0 until
+/// the host writes it (`parameter_written`).
+fn registers_verilog() -> String {
+    let mut flops = String::new();
+    let mut reset = String::new();
+    let mut writes = String::new();
+    let mut reads = String::new();
+    let mut masks = String::new();
+    for (number, name, width) in numbered_registers() {
+        if in_parameter_memory(number) {
+            writeln!(
+                masks,
+                "            5'd{number}: parameter_mask = 20'h{:05x};",
+                (1u32 << width) - 1
+            )
+            .unwrap();
+            continue;
+        }
+        writeln!(flops, "    reg [{}:0] {name};", width - 1).unwrap();
+        writeln!(reset, "            {name} <= {width}'d0;").unwrap();
+        writeln!(
+            writes,
+            "                5'd{number}: {name} <= host_write_data[{}:0];",
+            width - 1
+        )
+        .unwrap();
+        writeln!(
+            reads,
+            "            5'd{number}: register_read_data <= {{{}'d0, {name}}};",
+            32 - width
+        )
+        .unwrap();
     }
-    w.push_str(&register_file_body());
-    w.push_str("\nendmodule\n");
+    let identity = map::REG_IDENTITY;
+    let first = map::REG_GBAR;
+    format!(
+        "{flops}    wire in_parameter_memory = index[4:0] >= 5'd{first} && index[4:0] != 5'd{identity};
+    // The parameter memory: one port, the microprogram's while running, else the host's.
+    reg [19:0] parameter_memory [0:31];
+    reg [19:0] parameter_read;
+    reg parameter_request, parameter_write;
+    reg [4:0] parameter_address;
+    // Registers written since the last reset; what the last read found there.
+    reg [31:0] parameter_written;
+    reg parameter_read_written;
+    wire [19:0] parameter_value = parameter_read_written ? parameter_read : 20'd0;
+    reg [19:0] parameter_mask;
+    always @(*) begin
+        // Registers keep only their width.
+        case (index[4:0])
+{masks}            default: parameter_mask = 20'd0;
+        endcase
+    end
+    always @(posedge clock) begin
+        if (parameter_request) begin
+            if (parameter_write) parameter_memory[parameter_address] <= host_write_data[19:0] & parameter_mask;
+            else begin
+                parameter_read <= parameter_memory[parameter_address];
+                parameter_read_written <= parameter_written[parameter_address];
+            end
+        end
+        if (parameter_request && parameter_write) parameter_written[parameter_address] <= 1'b1;
+        if (reset) parameter_written <= 32'd0;
+    end
+    reg read_parameter;
+    reg [31:0] register_read_data;
+    always @(posedge clock) begin
+        case (index[4:0])
+{reads}            5'd{identity}: register_read_data <= 32'h{IDENTITY:08x};
+            default: register_read_data <= 32'd0;
+        endcase
+        if (reset) begin
+{reset}        end else if (host_writes && region == 5'd0) begin
+            case (index[4:0])
+{writes}                default: ;
+            endcase
+        end
+    end
+",
+        IDENTITY = map::IDENTITY,
+    )
 }
 
 fn host_slot_cases() -> String {

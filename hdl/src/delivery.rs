@@ -15,6 +15,7 @@
 
 use rust_hdl::prelude::*;
 
+use crate::memories::CoreMemories;
 use crate::ram::SyncRam;
 use crate::single_port_ram::SinglePortRam;
 
@@ -51,7 +52,7 @@ pub fn synapse_word(target: u32, weight: u32, receptor: u32) -> Result<u32, Stri
     Ok(target | weight << 10 | receptor << 26)
 }
 
-#[derive(LogicBlock, Default)]
+#[derive(LogicBlock)]
 pub struct SynapseDelivery {
     pub clock: Signal<In, Clock>,
     pub reset: Signal<In, Bit>,
@@ -88,6 +89,49 @@ pub struct SynapseDelivery {
     fetched: DFF<Bit>,
     enabled: DFF<Bit>,
     weight: Signal<Local, Bits<24>>,
+}
+
+impl Default for SynapseDelivery {
+    fn default() -> Self {
+        Self::sized(&CoreMemories::FULL)
+    }
+}
+
+impl SynapseDelivery {
+    /// The unit with its memories sized as `memories` says. The host writes the axon table
+    /// only while no packet is in flight, so no read needs a word written in its clock.
+    pub fn sized(memories: &CoreMemories) -> Self {
+        Self {
+            clock: Default::default(),
+            reset: Default::default(),
+            enable: Default::default(),
+            packet_valid: Default::default(),
+            packet_axon: Default::default(),
+            packet_ready: Default::default(),
+            host_address: Default::default(),
+            host_write_data: Default::default(),
+            host_write_axon: Default::default(),
+            host_write_synapse: Default::default(),
+            shift0: Default::default(),
+            shift1: Default::default(),
+            shift2: Default::default(),
+            shift3: Default::default(),
+            deliver_valid: Default::default(),
+            deliver_neuron: Default::default(),
+            deliver_receptor: Default::default(),
+            deliver_increment: Default::default(),
+            idle: Default::default(),
+            axon_table: SyncRam::sized(memories.axon_bits).without_collisions(),
+            synapse_ram: SinglePortRam::sized(memories.synapse_bits),
+            reading_axon: Default::default(),
+            streaming: Default::default(),
+            cursor: Default::default(),
+            remaining: Default::default(),
+            fetched: Default::default(),
+            enabled: Default::default(),
+            weight: Default::default(),
+        }
+    }
 }
 
 impl Logic for SynapseDelivery {

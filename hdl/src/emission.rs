@@ -11,14 +11,20 @@
 //! controller keeps the host out while cores step, so they never coincide). A source costs
 //! 3 clocks to reach its entries, then one packet leaves per 2 clocks while the router takes
 //! them (`packet_ready` high); `packet_valid`/`packet_data` come from registers and hold
-//! until taken. The queue holds 2,048 sources: a step's spikes (at most 1,024), or the
+//! until taken. The queue holds up to 2,048 sources: a step's spikes (at most 1,024), or the
 //! inputs injected between ticks (delivered before the next step). A push into a full queue
 //! is dropped and sets the sticky `overflow` (reported by the chip, never silent).
+//!
+//! The memories are sized for a chip configuration ([`SpikeEmission::sized`],
+//! `memories::CoreMemories`): a range table smaller than 2,048 entries takes the source
+//! index `{input, low bits}` (the chip top folds the host's addresses so), a shorter queue
+//! is full sooner.
 //!
 //! Host words: route range `first[11:0] | count[23:12]`; route entry: the packet.
 
 use rust_hdl::prelude::*;
 
+use crate::memories::CoreMemories;
 use crate::ram::SyncRam;
 
 /// Source-index bits: neurons then inputs.
@@ -40,7 +46,7 @@ pub fn range_word(first: u32, count: u32) -> Result<u32, String> {
     Ok(first | count << 12)
 }
 
-#[derive(LogicBlock, Default)]
+#[derive(LogicBlock)]
 pub struct SpikeEmission {
     pub clock: Signal<In, Clock>,
     pub reset: Signal<In, Bit>,
@@ -77,11 +83,62 @@ pub struct SpikeEmission {
     out_valid: DFF<Bit>,
     out_data: DFF<Bits<32>>,
     dropped: DFF<Bit>,
+    /// Sources the queue holds.
+    queue_depth: Constant<Bits<12>>,
     push: Signal<Local, Bit>,
     full: Signal<Local, Bit>,
     empty: Signal<Local, Bit>,
     /// The output register is free after this clock.
     out_free: Signal<Local, Bit>,
+}
+
+impl Default for SpikeEmission {
+    fn default() -> Self {
+        Self::sized(&CoreMemories::FULL)
+    }
+}
+
+impl SpikeEmission {
+    /// The unit with its memories sized as `memories` says. No read of these memories needs
+    /// a word written in the same clock: the host writes the tables only while the unit is
+    /// idle, and the queue's head is read only while the queue holds it.
+    pub fn sized(memories: &CoreMemories) -> Self {
+        Self {
+            clock: Default::default(),
+            reset: Default::default(),
+            spike_valid: Default::default(),
+            spike_neuron: Default::default(),
+            host_address: Default::default(),
+            host_write_data: Default::default(),
+            host_write_range: Default::default(),
+            host_write_route: Default::default(),
+            host_inject: Default::default(),
+            packet_valid: Default::default(),
+            packet_data: Default::default(),
+            packet_ready: Default::default(),
+            idle: Default::default(),
+            overflow: Default::default(),
+            queue: SyncRam::sized(memories.queue_bits).without_collisions(),
+            ranges: SyncRam::sized(memories.source_half_bits + 1).without_collisions(),
+            routes: SyncRam::sized(memories.route_bits).without_collisions(),
+            write_pointer: Default::default(),
+            read_pointer: Default::default(),
+            popping: Default::default(),
+            ranging: Default::default(),
+            streaming: Default::default(),
+            cursor: Default::default(),
+            remaining: Default::default(),
+            fetching: Default::default(),
+            out_valid: Default::default(),
+            out_data: Default::default(),
+            dropped: Default::default(),
+            queue_depth: Constant::new((1u64 << memories.queue_bits).to_bits()),
+            push: Default::default(),
+            full: Default::default(),
+            empty: Default::default(),
+            out_free: Default::default(),
+        }
+    }
 }
 
 impl Logic for SpikeEmission {
@@ -110,10 +167,10 @@ impl Logic for SpikeEmission {
         self.routes.write_data.next = self.host_write_data.val();
         self.routes.write_enable.next = self.host_write_route.val();
 
-        // The queue: a ring over 2^11 entries, pointers one bit wider to tell full from empty.
-        self.full.next = (self.write_pointer.q.val().get_bits::<11>(0)
-            == self.read_pointer.q.val().get_bits::<11>(0))
-            & (self.write_pointer.q.val().get_bit(11) != self.read_pointer.q.val().get_bit(11));
+        // The queue: a ring over its entries (a power of two, at most 2^11), the pointers
+        // counting modulo 2^12 so that full and empty differ.
+        self.full.next =
+            (self.write_pointer.q.val() - self.read_pointer.q.val()) == self.queue_depth.val();
         self.empty.next = self.write_pointer.q.val() == self.read_pointer.q.val();
         self.push.next = self.spike_valid.val() | self.host_inject.val();
         self.queue.write_address.next = self.write_pointer.q.val().get_bits::<11>(0);
@@ -215,9 +272,19 @@ mod tests {
         pushes: Vec<(u32, bool)>,
         ready: fn(u32) -> bool,
     ) -> (Vec<u32>, u32, bool) {
+        run_sized(&CoreMemories::FULL, routes, index, pushes, ready)
+    }
+
+    fn run_sized(
+        memories: &CoreMemories,
+        routes: Routes,
+        index: fn(usize) -> u32,
+        pushes: Vec<(u32, bool)>,
+        ready: fn(u32) -> bool,
+    ) -> (Vec<u32>, u32, bool) {
         let out = std::sync::Arc::new(std::sync::Mutex::new((Vec::new(), 0, false)));
         let result = out.clone();
-        let mut uut = SpikeEmission::default();
+        let mut uut = SpikeEmission::sized(memories);
         uut.connect_all();
         let mut sim = simple_sim!(SpikeEmission, clock, 100_000_000, ep, {
             let mut x = ep.init()?;
@@ -327,6 +394,59 @@ mod tests {
         assert!(
             overflow,
             "4,000 pushes into 2,048 entries drained 1 per 3 clocks"
+        );
+    }
+
+    /// Memories of 16 route entries, 4 + 4 sources and an 8-source queue.
+    const SMALL: CoreMemories = CoreMemories {
+        route_bits: 4,
+        source_half_bits: 2,
+        queue_bits: 3,
+        ..CoreMemories::FULL
+    };
+
+    #[test]
+    fn small_memories_serve_their_sources_and_entries() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(5);
+        // 4 neurons and 4 inputs of at most 2 routes each: at most 16 entries. The chip top
+        // folds an input's index to `{1, low bits}`, as the host's writes arrive here.
+        let routes: Routes = (0..8)
+            .map(|_| (0..rng.gen_range(0..=2)).map(|_| rng.gen()).collect())
+            .collect();
+        let folded = |s: usize| s as u32; // 0-3 neurons, 4-7 inputs at {1, slot}
+                                          // Pushes arrive one per clock and drain one per 3 clocks or more: 8 fill the queue.
+        let pushes: Vec<(u32, bool)> = (0..8)
+            .map(|_| {
+                if rng.gen_bool(0.5) {
+                    (rng.gen_range(0..4u32), true)
+                } else {
+                    (rng.gen_range(4..8u32), false)
+                }
+            })
+            .collect();
+        let want = expected(&routes, &pushes, |s| s as usize);
+        let (got, _, overflow) = run_sized(&SMALL, routes, folded, pushes, |_| true);
+        assert_eq!(got, want);
+        assert!(!overflow);
+    }
+
+    #[test]
+    fn a_small_queue_is_full_at_its_depth() {
+        let routes = vec![vec![]; 1];
+        // 8 pushes back to back fit; the 9th would drop while none has drained.
+        let (_, _, overflow) = run_sized(
+            &SMALL,
+            routes.clone(),
+            |s| s as u32,
+            vec![(0, true); 8],
+            |_| true,
+        );
+        assert!(!overflow, "8 sources in an 8-source queue");
+        let (_, _, overflow) =
+            run_sized(&SMALL, routes, |s| s as u32, vec![(0, true); 40], |_| true);
+        assert!(
+            overflow,
+            "40 sources back to back into 8 entries drained 1 per 3 clocks"
         );
     }
 

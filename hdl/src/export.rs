@@ -7,6 +7,7 @@ use rust_hdl::prelude::*;
 use sim::FixedEngine;
 
 use crate::core::NeuronCore;
+use crate::memories::CoreMemories;
 
 /// Name of the top module (and of the exported file, `neuron_core.v`).
 pub const TOP: &str = "neuron_core";
@@ -67,16 +68,16 @@ pub fn router_verilog(fifo_depth: u32) -> String {
 /// Name of the synapse-delivery unit's module (and file, `synapse_delivery.v`).
 pub const DELIVERY_TOP: &str = "synapse_delivery";
 
-/// The synapse-delivery unit's Verilog.
-pub fn delivery_verilog() -> String {
-    let mut unit = crate::delivery::SynapseDelivery::default();
+/// The synapse-delivery unit's Verilog, its memories as `memories` says.
+pub fn delivery_verilog(memories: &CoreMemories) -> String {
+    let mut unit = crate::delivery::SynapseDelivery::sized(memories);
     unit.connect_all();
     clean_names(&generate_verilog(&unit), DELIVERY_TOP)
 }
 
-/// The spike-emission unit's Verilog.
-pub fn emission_verilog() -> String {
-    let mut unit = crate::emission::SpikeEmission::default();
+/// The spike-emission unit's Verilog, its memories as `memories` says.
+pub fn emission_verilog(memories: &CoreMemories) -> String {
+    let mut unit = crate::emission::SpikeEmission::sized(memories);
     unit.connect_all();
     clean_names(&generate_verilog(&unit), crate::chip_top::EMISSION_TOP)
 }
@@ -150,11 +151,12 @@ pub fn export(
             (crate::compact_core::COMPACT_CORE_TOP, verilog)
         }
     };
+    let memories = CoreMemories::of(config);
     let files = [
         core_file,
         (ROUTER_TOP, router_verilog(fifo_depth)),
-        (DELIVERY_TOP, delivery_verilog()),
-        (crate::chip_top::EMISSION_TOP, emission_verilog()),
+        (DELIVERY_TOP, delivery_verilog(&memories)),
+        (crate::chip_top::EMISSION_TOP, emission_verilog(&memories)),
         (crate::chip_top::TICK_TOP, tick_verilog()),
         (
             crate::mesh::MESH_TOP,

@@ -50,7 +50,7 @@ fn chip_register(bus: &mut dyn HostBus, register: u32) -> Result<u32, String> {
         .ok_or_else(|| format!("chip register {register} did not answer"))
 }
 
-/// Checks the chip is a neurofuse chip of `image`'s shape, then writes the image; returns
+/// Checks the chip is a neurofuse chip built for `image`'s configuration (shape and memories), then writes the image; returns
 /// what running it needs (where each input is injected). `progress(done, total)` hears
 /// the writes go out.
 pub fn load(
@@ -66,15 +66,8 @@ pub fn load(
         ));
     }
     let shape = chip_register(bus, chip_map::CHIP_SHAPE)?;
-    let wanted = chip_map::shape_word(&image.config);
-    if shape != wanted {
-        return Err(format!(
-            "the image is for {} (chip '{}'); the chip is {}",
-            chip_map::describe_shape(wanted),
-            image.config.name,
-            chip_map::describe_shape(shape)
-        ));
-    }
+    let capacity = chip_register(bus, chip_map::CHIP_CAPACITY)?;
+    chip_map::check_built_for(&image.config, "the chip", shape, capacity)?;
     let load = chip_map::load(image)?;
     // Whatever the chip was doing (a tick a killed host left running, packets in flight),
     // the image goes into a chip that does nothing.

@@ -25,6 +25,7 @@ pub mod gate_update;
 pub mod host;
 pub mod map;
 pub mod membrane_sum;
+pub mod memories;
 pub mod mesh;
 pub mod parameters;
 pub mod ram;

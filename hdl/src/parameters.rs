@@ -48,9 +48,9 @@ const _: () = assert!(map::REG_IDENTITY == 16 && map::REG_RECEPTOR_KIND == 17);
 const _: () = assert!(map::REG_RECEPTOR_REVERSAL == 21 && map::REG_RECEPTOR_DECAY == 25);
 
 /// The register file's Verilog body over the ports `clock`, `reset`, `address`, `write`,
-/// `write_data`, `read_data` and one output per register (named as [`register_ports`]
-/// lists them); shared by the pipelined core's block and the compact core's module.
-pub(crate) fn register_file_body() -> String {
+/// `write_data`, `read_data` and one output per register (the pipelined core's block; the
+/// compact core keeps most of them in a memory, `compact_core::registers_verilog`).
+fn register_file_body() -> String {
     let mut reset = String::new();
     let mut writes = String::new();
     let mut reads = String::new();
@@ -88,13 +88,15 @@ end"
     )
 }
 
-/// (name, width) of every writable register, in register order.
-pub(crate) fn register_ports() -> impl Iterator<Item = (&'static str, u32)> {
+/// (register number, name, width) of every writable register, in register order.
+pub(crate) fn numbered_registers() -> impl Iterator<Item = (u32, &'static str, u32)> {
     NAMES
         .iter()
         .copied()
         .zip(WIDTHS)
-        .filter(|&(_, width)| width > 0)
+        .enumerate()
+        .filter(|&(_, (_, width))| width > 0)
+        .map(|(i, (name, width))| (i as u32, name, width))
 }
 
 #[derive(LogicBlock, Default)]

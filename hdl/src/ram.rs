@@ -1,6 +1,10 @@
 //! Simple dual-port synchronous RAM: one read port (data one clock after the address), one
 //! write port, one clock. Infers block RAM (SB_RAM40_4K on iCE40, RAMB18/36 on Xilinx).
 //! Optional initial contents come from a `$readmemh` file written by the export.
+//!
+//! A RAM may hold fewer than `2^A` words ([`SyncRam::sized`]): it then keeps the low address
+//! bits only, so addresses at or above its depth alias. Whoever writes it checks addresses
+//! against the depth the chip reports (`chip_map::CHIP_CAPACITY`).
 
 use rust_hdl::prelude::*;
 
@@ -15,6 +19,10 @@ pub struct SyncRam<const W: usize, const A: usize> {
     /// `$readmemh` file name, relative to where the simulator or synthesizer runs.
     _init_file: Option<String>,
     _contents: Vec<u64>,
+    /// log2 of the words it holds (at most `A`).
+    _depth_bits: usize,
+    /// No read ever needs a word written in the same clock (see [`SyncRam::without_collisions`]).
+    _no_collisions: bool,
 }
 
 impl<const W: usize, const A: usize> Default for SyncRam<W, A> {
@@ -39,7 +47,33 @@ impl<const W: usize, const A: usize> SyncRam<W, A> {
             write_enable: Default::default(),
             _init_file: init_file,
             _contents: contents,
+            _depth_bits: A,
+            _no_collisions: false,
         }
+    }
+
+    /// A RAM of `2^depth_bits` words (at most `2^A`), zeros at start.
+    pub fn sized(depth_bits: usize) -> Self {
+        assert!(
+            (1..=A).contains(&depth_bits),
+            "a RAM of 2^{depth_bits} words behind {A} address bits"
+        );
+        let mut ram = Self::default();
+        ram._depth_bits = depth_bits;
+        ram._contents.truncate(1 << depth_bits);
+        ram
+    }
+
+    /// Declares that its user never reads a word in the clock it is written (or ignores what
+    /// such a read returns), so synthesis may drop the logic that would give the old word
+    /// (`no_rw_check`: on an iCE40 it saves a register and a comparator per data bit).
+    pub fn without_collisions(mut self) -> Self {
+        self._no_collisions = true;
+        self
+    }
+
+    fn word(&self, address: usize) -> usize {
+        address & ((1 << self._depth_bits) - 1)
     }
 
     pub fn init_file(&self) -> Option<&str> {
@@ -54,9 +88,11 @@ impl<const W: usize, const A: usize> SyncRam<W, A> {
 impl<const W: usize, const A: usize> Logic for SyncRam<W, A> {
     fn update(&mut self) {
         if self.clock.pos_edge() {
-            self.read_data.next = bits::<W>(self._contents[self.read_address.val().index()]);
+            let read = self.word(self.read_address.val().index());
+            self.read_data.next = bits::<W>(self._contents[read]);
             if self.write_enable.val() {
-                self._contents[self.write_address.val().index()] = self.write_data.val().to_u64();
+                let written = self.word(self.write_address.val().index());
+                self._contents[written] = self.write_data.val().to_u64();
             }
         }
     }
@@ -70,14 +106,32 @@ impl<const W: usize, const A: usize> Logic for SyncRam<W, A> {
             Some(f) => format!("initial $readmemh(\"{f}\", mem);\n"),
             None => String::new(),
         };
+        let d = self._depth_bits;
+        let (read, write, unused) = if d < A {
+            (
+                format!("read_address[{}:0]", d - 1),
+                format!("write_address[{}:0]", d - 1),
+                format!(
+                    "wire unused_address = &{{1'b0, read_address[{m}:{d}], write_address[{m}:{d}]}};\n",
+                    m = A - 1
+                ),
+            )
+        } else {
+            ("read_address".into(), "write_address".into(), String::new())
+        };
+        let attribute = if self._no_collisions {
+            "(* no_rw_check *) "
+        } else {
+            ""
+        };
         Verilog::Custom(format!(
-            "reg [{msb}:0] mem [0:{last}];\n{init}\
+            "{unused}{attribute}reg [{msb}:0] mem [0:{last}];\n{init}\
 always @(posedge clock) begin\n\
-    read_data <= mem[read_address];\n\
-    if (write_enable) mem[write_address] <= write_data;\n\
+    read_data <= mem[{read}];\n\
+    if (write_enable) mem[{write}] <= write_data;\n\
 end",
             msb = W - 1,
-            last = Self::DEPTH - 1,
+            last = (1usize << d) - 1,
         ))
     }
 

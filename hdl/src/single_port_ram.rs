@@ -4,7 +4,8 @@
 //! `read_address` (data one clock later). For memories whose user can wait a clock for a
 //! read when a write takes the port (the synapse memory: its delivery unit holds a stream
 //! while the host writes), so that Yosys can map them onto single-port RAM (iCE40
-//! UltraPlus SB_SPRAM256KA with `synth_ice40 -spram`) as well as onto block RAM.
+//! UltraPlus SB_SPRAM256KA with `synth_ice40 -spram`) as well as onto block RAM. Like
+//! [`SyncRam::sized`](crate::ram::SyncRam::sized), it may hold fewer than `2^A` words.
 
 use rust_hdl::prelude::*;
 
@@ -17,6 +18,8 @@ pub struct SinglePortRam<const W: usize, const A: usize> {
     pub write_data: Signal<In, Bits<W>>,
     pub write_enable: Signal<In, Bit>,
     _contents: Vec<u64>,
+    /// log2 of the words it holds (at most `A`).
+    _depth_bits: usize,
 }
 
 impl<const W: usize, const A: usize> Default for SinglePortRam<W, A> {
@@ -29,7 +32,27 @@ impl<const W: usize, const A: usize> Default for SinglePortRam<W, A> {
             write_data: Default::default(),
             write_enable: Default::default(),
             _contents: vec![0; 1 << A],
+            _depth_bits: A,
         }
+    }
+}
+
+impl<const W: usize, const A: usize> SinglePortRam<W, A> {
+    /// A RAM of `2^depth_bits` words (at most `2^A`): the low address bits pick the word.
+    pub fn sized(depth_bits: usize) -> Self {
+        assert!(
+            (1..=A).contains(&depth_bits),
+            "a RAM of 2^{depth_bits} words behind {A} address bits"
+        );
+        Self {
+            _contents: vec![0; 1 << depth_bits],
+            _depth_bits: depth_bits,
+            ..Self::default()
+        }
+    }
+
+    fn word(&self, address: usize) -> usize {
+        address & ((1 << self._depth_bits) - 1)
     }
 }
 
@@ -37,9 +60,11 @@ impl<const W: usize, const A: usize> Logic for SinglePortRam<W, A> {
     fn update(&mut self) {
         if self.clock.pos_edge() {
             if self.write_enable.val() {
-                self._contents[self.write_address.val().index()] = self.write_data.val().to_u64();
+                let written = self.word(self.write_address.val().index());
+                self._contents[written] = self.write_data.val().to_u64();
             } else {
-                self.read_data.next = bits::<W>(self._contents[self.read_address.val().index()]);
+                let read = self.word(self.read_address.val().index());
+                self.read_data.next = bits::<W>(self._contents[read]);
             }
         }
     }
@@ -49,16 +74,25 @@ impl<const W: usize, const A: usize> Logic for SinglePortRam<W, A> {
     }
 
     fn hdl(&self) -> Verilog {
+        let d = self._depth_bits;
+        let (word, unused) = if d < A {
+            (
+                format!("address[{}:0]", d - 1),
+                format!("wire unused_address = &{{1'b0, address[{}:{d}]}};\n", A - 1),
+            )
+        } else {
+            ("address".into(), String::new())
+        };
         Verilog::Custom(format!(
             "reg [{msb}:0] mem [0:{last}];\n\
-wire [{amsb}:0] address = write_enable ? write_address : read_address;\n\
+wire [{amsb}:0] address = write_enable ? write_address : read_address;\n{unused}\
 always @(posedge clock) begin\n\
-    if (write_enable) mem[address] <= write_data;\n\
-    else read_data <= mem[address];\n\
+    if (write_enable) mem[{word}] <= write_data;\n\
+    else read_data <= mem[{word}];\n\
 end",
             msb = W - 1,
             amsb = A - 1,
-            last = (1usize << A) - 1,
+            last = (1usize << d) - 1,
         ))
     }
 

@@ -240,15 +240,8 @@ impl<M: ChipPorts> RtlChipOf<M> {
     /// [`RtlChipOf::set_fault`] stays set.
     pub fn load(&mut self, image: &ChipImage) -> Result<(), String> {
         let shape = self.chip_register(chip_map::CHIP_SHAPE);
-        let wanted = chip_map::shape_word(&image.config);
-        if shape != wanted {
-            return Err(format!(
-                "the image is for {} (chip '{}'); this RTL chip is {}",
-                chip_map::describe_shape(wanted),
-                image.config.name,
-                chip_map::describe_shape(shape)
-            ));
-        }
+        let capacity = self.chip_register(chip_map::CHIP_CAPACITY);
+        chip_map::check_built_for(&image.config, "this RTL chip", shape, capacity)?;
         let load = chip_map::load(image)?;
         self.loaded = None;
         hdl::host::reset(self)?;

@@ -48,5 +48,8 @@ fn a_core_with_more_synapses_than_the_rtl_holds_is_refused_with_the_numbers() {
     let image = compiler::compile(&net, &config).unwrap().image;
     let error = chip_map::load(&image).unwrap_err();
     assert!(error.starts_with("core 0:"), "{error}");
-    assert!(error.contains("the RTL holds 1024 and 16384"), "{error}");
+    assert!(
+        error.contains("the chip's cores hold 1024 and 16384"),
+        "{error}"
+    );
 }
