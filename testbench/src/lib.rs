@@ -11,6 +11,8 @@ pub mod board;
 pub mod chip_cosim;
 pub mod icarus;
 #[cfg(has_verilator)]
+pub mod model_ports;
+#[cfg(has_verilator)]
 pub mod rtl_chip;
 #[cfg(has_verilator)]
 pub mod rtl_core;

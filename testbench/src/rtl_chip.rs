@@ -9,6 +9,8 @@ use hdl::chip_map::{self, address, ChipLoad, UNIT_CHIP, UNIT_CORE};
 use hdl::map;
 use sim::format::from_bits;
 
+use crate::model_ports::{model_ports, ModelPorts};
+
 mod verilated {
     include!(concat!(env!("OUT_DIR"), "/vl_neurofuse_chip.rs"));
 }
@@ -17,21 +19,8 @@ mod verilated_compact {
     include!(concat!(env!("OUT_DIR"), "/vl_compact_chip.rs"));
 }
 
-/// The ports of a verilated chip.
-pub trait ChipPorts {
-    fn create() -> Self;
-    fn eval(&mut self);
-    fn trace_open(&mut self, path: &Path) -> std::io::Result<()>;
-    fn trace_dump(&mut self, t: u64);
-    fn trace_close(&mut self);
-    fn set_clock(&mut self, v: u8);
-    fn set_reset(&mut self, v: u8);
-    fn set_host_address(&mut self, v: u32);
-    fn set_host_write_data(&mut self, v: u32);
-    fn set_host_write(&mut self, v: u8);
-    fn set_host_read(&mut self, v: u8);
-    fn host_read_valid(&self) -> u8;
-    fn host_read_data(&self) -> u32;
+/// The ports of a verilated chip, besides those every model has.
+pub trait ChipPorts: ModelPorts<Address = u32> {
     fn tick_busy(&self) -> u8;
     /// Bit k: core k's spike port is valid.
     fn spike_valid(&self) -> u64;
@@ -41,48 +30,8 @@ pub trait ChipPorts {
 
 macro_rules! chip_ports {
     ($model:ty) => {
+        model_ports!($model, u32);
         impl ChipPorts for $model {
-            fn create() -> Self {
-                <$model>::new()
-            }
-            #[inline]
-            fn eval(&mut self) {
-                <$model>::eval(self)
-            }
-            fn trace_open(&mut self, path: &Path) -> std::io::Result<()> {
-                <$model>::trace_open(self, path)
-            }
-            fn trace_dump(&mut self, t: u64) {
-                <$model>::trace_dump(self, t)
-            }
-            fn trace_close(&mut self) {
-                <$model>::trace_close(self)
-            }
-            #[inline]
-            fn set_clock(&mut self, v: u8) {
-                <$model>::set_clock(self, v)
-            }
-            fn set_reset(&mut self, v: u8) {
-                <$model>::set_reset(self, v)
-            }
-            fn set_host_address(&mut self, v: u32) {
-                <$model>::set_host_address(self, v)
-            }
-            fn set_host_write_data(&mut self, v: u32) {
-                <$model>::set_host_write_data(self, v)
-            }
-            fn set_host_write(&mut self, v: u8) {
-                <$model>::set_host_write(self, v)
-            }
-            fn set_host_read(&mut self, v: u8) {
-                <$model>::set_host_read(self, v)
-            }
-            fn host_read_valid(&self) -> u8 {
-                <$model>::host_read_valid(self)
-            }
-            fn host_read_data(&self) -> u32 {
-                <$model>::host_read_data(self)
-            }
             #[inline]
             fn tick_busy(&self) -> u8 {
                 <$model>::tick_busy(self)

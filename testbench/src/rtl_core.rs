@@ -7,6 +7,7 @@ use std::path::Path;
 use hdl::map::{self, CoreImage, HostWrite};
 use sim::format::from_bits;
 
+use crate::model_ports::{model_ports, ModelPorts};
 use crate::{ProbedState, StepOutput};
 
 mod verilated {
@@ -23,21 +24,8 @@ pub const VERILATOR_VERSION: &str = env!("VERILATOR_VERSION");
 // The compact core this build verilated holds `2^COMPACT_NEURON_BITS` neurons.
 include!(concat!(env!("OUT_DIR"), "/compact_neuron_bits.rs"));
 
-/// The ports of a verilated neuron core.
-pub trait CorePorts {
-    fn create() -> Self;
-    fn eval(&mut self);
-    fn trace_open(&mut self, path: &Path) -> std::io::Result<()>;
-    fn trace_dump(&mut self, t: u64);
-    fn trace_close(&mut self);
-    fn set_clock(&mut self, v: u8);
-    fn set_reset(&mut self, v: u8);
-    fn set_host_address(&mut self, v: u16);
-    fn set_host_write_data(&mut self, v: u32);
-    fn set_host_write(&mut self, v: u8);
-    fn set_host_read(&mut self, v: u8);
-    fn host_read_valid(&self) -> u8;
-    fn host_read_data(&self) -> u32;
+/// The ports of a verilated neuron core, besides those every model has.
+pub trait CorePorts: ModelPorts<Address = u16> {
     fn set_start(&mut self, v: u8);
     fn busy(&self) -> u8;
     fn spike_valid(&self) -> u8;
@@ -53,48 +41,8 @@ pub trait CorePorts {
 
 macro_rules! core_ports {
     ($model:ty) => {
+        model_ports!($model, u16);
         impl CorePorts for $model {
-            fn create() -> Self {
-                <$model>::new()
-            }
-            #[inline]
-            fn eval(&mut self) {
-                <$model>::eval(self)
-            }
-            fn trace_open(&mut self, path: &Path) -> std::io::Result<()> {
-                <$model>::trace_open(self, path)
-            }
-            fn trace_dump(&mut self, t: u64) {
-                <$model>::trace_dump(self, t)
-            }
-            fn trace_close(&mut self) {
-                <$model>::trace_close(self)
-            }
-            #[inline]
-            fn set_clock(&mut self, v: u8) {
-                <$model>::set_clock(self, v)
-            }
-            fn set_reset(&mut self, v: u8) {
-                <$model>::set_reset(self, v)
-            }
-            fn set_host_address(&mut self, v: u16) {
-                <$model>::set_host_address(self, v)
-            }
-            fn set_host_write_data(&mut self, v: u32) {
-                <$model>::set_host_write_data(self, v)
-            }
-            fn set_host_write(&mut self, v: u8) {
-                <$model>::set_host_write(self, v)
-            }
-            fn set_host_read(&mut self, v: u8) {
-                <$model>::set_host_read(self, v)
-            }
-            fn host_read_valid(&self) -> u8 {
-                <$model>::host_read_valid(self)
-            }
-            fn host_read_data(&self) -> u32 {
-                <$model>::host_read_data(self)
-            }
             fn set_start(&mut self, v: u8) {
                 <$model>::set_start(self, v)
             }
