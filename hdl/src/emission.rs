@@ -414,7 +414,8 @@ mod tests {
             .map(|_| (0..rng.gen_range(0..=2)).map(|_| rng.gen()).collect())
             .collect();
         let folded = |s: usize| s as u32; // 0-3 neurons, 4-7 inputs at {1, slot}
-                                          // Pushes arrive one per clock and drain one per 3 clocks or more: 8 fill the queue.
+                                          // Pushes arrive one per clock and drain one per 3 clocks or more: 8 stay within the
+                                          // queue (the boundary: `a_small_queue_holds_exactly_its_depth_while_the_router_waits`).
         let pushes: Vec<(u32, bool)> = (0..8)
             .map(|_| {
                 if rng.gen_bool(0.5) {
@@ -430,24 +431,22 @@ mod tests {
         assert!(!overflow);
     }
 
+    /// The boundary, with nothing draining: the router takes nothing for 100 clocks, so the
+    /// first source popped waits in the output register and the second waits to fetch its
+    /// entry; every later source stays queued. 2 + 8 back-to-back pushes fit an 8-source
+    /// queue, the 11th is dropped, and what was queued comes out in order.
     #[test]
-    fn a_small_queue_is_full_at_its_depth() {
-        let routes = vec![vec![]; 1];
-        // 8 pushes back to back fit; the 9th would drop while none has drained.
-        let (_, _, overflow) = run_sized(
-            &SMALL,
-            routes.clone(),
-            |s| s as u32,
-            vec![(0, true); 8],
-            |_| true,
-        );
-        assert!(!overflow, "8 sources in an 8-source queue");
-        let (_, _, overflow) =
-            run_sized(&SMALL, routes, |s| s as u32, vec![(0, true); 40], |_| true);
-        assert!(
-            overflow,
-            "40 sources back to back into 8 entries drained 1 per 3 clocks"
-        );
+    fn a_small_queue_holds_exactly_its_depth_while_the_router_waits() {
+        let routes: Routes = (0..4).map(|s| vec![100 + s]).collect();
+        let pushes =
+            |n: usize| -> Vec<(u32, bool)> { (0..n).map(|i| ((i % 4) as u32, true)).collect() };
+        let late = |clock: u32| clock >= 100;
+        let (got, _, overflow) = run_sized(&SMALL, routes.clone(), |s| s as u32, pushes(10), late);
+        assert!(!overflow, "2 in flight and 8 queued");
+        assert_eq!(got, expected(&routes, &pushes(10), |s| s as usize));
+        let (got, _, overflow) = run_sized(&SMALL, routes.clone(), |s| s as u32, pushes(11), late);
+        assert!(overflow, "the 11th push found the queue full");
+        assert_eq!(got, expected(&routes, &pushes(10), |s| s as usize));
     }
 
     #[test]

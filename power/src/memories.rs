@@ -1,7 +1,9 @@
 //! The memories of one core of a chip configuration, and which events access them: the
-//! memory side of the power estimate. Sizes follow the configuration (a chip built for it),
-//! word widths the RTL (`hdl`); the verilated RTL itself holds the largest sizes
-//! (1,024 neurons, 2,048 sources and routes per core).
+//! memory side of the power estimate. Sizes follow the configuration, word widths the RTL
+//! (`hdl`). The RTL sizes its network memories a little differently
+//! (`hdl::memories::CoreMemories`: powers of two, and route entries for the inputs as well as
+//! the neurons); at the largest configuration (1,024 neurons, 2,048 sources and routes per
+//! core) the two agree, which `tests/power_cli.rs` checks.
 
 use chip::index_bits;
 use chip::ChipConfig;
